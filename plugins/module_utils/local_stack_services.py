@@ -1,0 +1,38 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dataplatform.lakehouse contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Build the local stack's service objects, in dependency order, from the local_stack module's options."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_ceph import CephService
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_polaris import PolarisService
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_postgresql import PostgresqlService
+
+# Written into the state directory on first start; `absent` refuses to delete a directory without it.
+STATE_MARKER = '.dataplatform-lakehouse-stack'
+
+SERVICE_ORDER = ('postgresql', 'ceph', 'polaris')
+
+
+def build_services(params):
+    """The selected services in start order. Polaris always knows PostgreSQL and Ceph (for credentials)."""
+    state_dir = params['state_dir']
+    host = params['bind_address']
+    postgresql = PostgresqlService(
+        state_dir, host=host, port=params['postgresql_port'], database=params['postgresql_database'],
+        user=params['postgresql_user'], bin_dir=params.get('postgresql_bin_dir'),
+        os_user=params.get('postgresql_os_user'), start_timeout=params['start_timeout'], log_lines=params['log_lines'])
+    ceph = CephService(
+        state_dir, host=host, rgw_port=params['rgw_port'], mon_port=params['ceph_mon_port'],
+        region=params['s3_region'], s3_user=params['s3_user'], osd_size_gib=params['osd_size_gib'],
+        start_timeout=params['start_timeout'], log_lines=params['log_lines'])
+    polaris = PolarisService(
+        state_dir, app_dir=params.get('polaris_app_dir'), java_home=params.get('java_home'), postgresql=postgresql,
+        ceph=ceph, host=host, port=params['polaris_port'], management_port=params['polaris_management_port'],
+        realm=params['polaris_realm'], heap_mb=params['polaris_heap_mb'], start_timeout=params['start_timeout'],
+        log_lines=params['log_lines'])
+    by_name = dict(postgresql=postgresql, ceph=ceph, polaris=polaris)
+    return [by_name[name] for name in SERVICE_ORDER if name in params['services']]

@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dataplatform.lakehouse contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One S3 connection layer for every module: the shared argument spec and the boto3 client factory.
+
+The options are documented once in plugins/doc_fragments/s3.py (extends_documentation_fragment:
+dataplatform.lakehouse.s3).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import traceback
+
+from ansible.module_utils.basic import env_fallback
+
+BOTO3_IMPORT_ERROR = None
+try:
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, SSLError
+except ImportError:
+    BOTO3_IMPORT_ERROR = traceback.format_exc()
+    # Names kept defined so that `except (ClientError, ...)` clauses still compile without boto3.
+    BotoCoreError = ClientError = EndpointConnectionError = SSLError = Exception
+
+
+def s3_argument_spec():
+    """The S3 connection options, shared by ceph_s3_validate, metastore_backup and friends."""
+    return dict(
+        endpoint_url=dict(type='str', required=True, aliases=['s3_endpoint', 's3_url'],
+                          fallback=(env_fallback, ['LAKEHOUSE_S3_ENDPOINT', 'CEPH_S3_ENDPOINT', 'AWS_ENDPOINT_URL'])),
+        access_key=dict(type='str', required=True, aliases=['aws_access_key_id'], no_log=False,
+                        fallback=(env_fallback, ['AWS_ACCESS_KEY_ID'])),
+        secret_key=dict(type='str', required=True, aliases=['aws_secret_access_key'], no_log=True,
+                        fallback=(env_fallback, ['AWS_SECRET_ACCESS_KEY'])),
+        region=dict(type='str', default='us-east-1', fallback=(env_fallback, ['AWS_REGION', 'AWS_DEFAULT_REGION'])),
+        validate_certs=dict(type='bool', default=True),
+        ca_bundle=dict(type='path', fallback=(env_fallback, ['AWS_CA_BUNDLE'])),
+        request_checksum_calculation=dict(type='str', default='when_supported',
+                                          choices=['when_supported', 'when_required'],
+                                          fallback=(env_fallback, ['AWS_REQUEST_CHECKSUM_CALCULATION'])),
+        response_checksum_validation=dict(type='str', default='when_supported',
+                                          choices=['when_supported', 'when_required'],
+                                          fallback=(env_fallback, ['AWS_RESPONSE_CHECKSUM_VALIDATION'])),
+        connect_timeout=dict(type='float', default=5),
+        read_timeout=dict(type='float', default=60),
+    )
+
+
+S3_OPTION_NAMES = tuple(s3_argument_spec().keys())
+
+
+def s3_connection_params(params):
+    """Pick the S3 connection options out of a module's params (so they can be passed around)."""
+    return dict((name, params.get(name)) for name in S3_OPTION_NAMES)
+
+
+def s3_client(conn, addressing_style='path', signature_version='s3v4', max_attempts=3, max_pool_connections=10,
+              request_checksum_calculation=None, response_checksum_validation=None):
+    """A boto3 S3 client for the connection options `conn` (a dict as returned by s3_connection_params).
+
+    Path-style addressing and SigV4 are the defaults because that is what Ceph RGW without wildcard DNS
+    needs; presigned URLs are also SigV4 (boto3 would otherwise sign them with SigV2 on RGW).
+    """
+    if BOTO3_IMPORT_ERROR:
+        raise ImportError('boto3 is required')
+    verify = conn.get('validate_certs', True)
+    if verify and conn.get('ca_bundle'):
+        verify = conn['ca_bundle']
+    config = Config(
+        signature_version=signature_version,
+        s3={'addressing_style': addressing_style},
+        retries={'max_attempts': max_attempts, 'mode': 'standard'},
+        connect_timeout=conn.get('connect_timeout') or 5,
+        read_timeout=conn.get('read_timeout') or 60,
+        max_pool_connections=max_pool_connections,
+        request_checksum_calculation=request_checksum_calculation or conn.get('request_checksum_calculation')
+        or 'when_supported',
+        response_checksum_validation=response_checksum_validation or conn.get('response_checksum_validation')
+        or 'when_supported',
+    )
+    session = boto3.session.Session(
+        aws_access_key_id=conn['access_key'],
+        aws_secret_access_key=conn['secret_key'],
+        region_name=conn.get('region') or 'us-east-1',
+    )
+    return session.client('s3', endpoint_url=conn['endpoint_url'], verify=verify, config=config)
+
+
+def describe_s3_error(exc, endpoint_url, action='S3 request'):
+    """Map a boto3/botocore exception to a one-line, actionable message."""
+    if isinstance(exc, ClientError) and hasattr(exc, 'response'):
+        error = exc.response.get('Error', {})
+        code = error.get('Code', 'Unknown')
+        status = exc.response.get('ResponseMetadata', {}).get('HTTPStatusCode')
+        hints = {
+            'SignatureDoesNotMatch': 'the secret key is wrong (or the region/signature version does not match the endpoint)',
+            'InvalidAccessKeyId': 'the access key is not known to this endpoint',
+            'AccessDenied': 'the credentials lack permission for this operation',
+            'NoSuchBucket': 'the bucket does not exist; create it or let the module create it',
+            'MissingContentLength': 'the endpoint rejects aws-chunked uploads; set request_checksum_calculation=when_required',
+        }
+        hint = hints.get(code, error.get('Message') or 'see the endpoint logs')
+        return '%s to %s failed with %s %s: %s.' % (action, endpoint_url, status or '', code, hint)
+    if SSLError is not Exception and isinstance(exc, SSLError):
+        return ('%s to %s failed TLS verification: %s; set ca_bundle to the CA that signed the endpoint '
+                'certificate (or validate_certs=false for a test endpoint).' % (action, endpoint_url, exc))
+    if EndpointConnectionError is not Exception and isinstance(exc, EndpointConnectionError):
+        return ('%s could not connect to %s; check endpoint_url, that the gateway is running and reachable.'
+                % (action, endpoint_url))
+    if BotoCoreError is not Exception and isinstance(exc, BotoCoreError):
+        return '%s to %s failed in the S3 client: %s.' % (action, endpoint_url, exc)
+    return '%s to %s failed: %s.' % (action, endpoint_url, exc)

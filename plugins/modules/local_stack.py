@@ -1,0 +1,328 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dataplatform.lakehouse contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: local_stack
+short_description: Run the embedded lakehouse stack (Ceph RGW, PostgreSQL, Apache Polaris) on 127.0.0.1
+version_added: 0.1.0
+description:
+  - Starts, stops, removes or reports the processes of the embedded local stack that the collection uses
+    as its default environment and in its tests. Every process binds to 127.0.0.1 only and keeps its data,
+    logs, pid files and generated credentials under one state directory.
+  - C(started) means healthy, not merely running. Ceph RGW answers a SigV4-signed S3 request, PostgreSQL accepts
+    the Polaris login over TCP, and Polaris reports C(/q/health/ready) UP and issues an OAuth2 token.
+  - Only processes whose PIDs this module recorded are ever signalled, after checking that the PID still runs
+    the expected program, so a stale pid file never causes another process to be killed.
+  - Installing packages and building the Polaris server are done by the C(dataplatform.lakehouse.local_stack)
+    role; this module only runs what is installed.
+author:
+  - dataplatform.lakehouse contributors
+attributes:
+  check_mode:
+    support: full
+    details: In check mode nothing is started, stopped or removed; C(changed) tells whether it would be.
+  diff_mode:
+    support: none
+options:
+  state:
+    description:
+      - V(started) brings every selected service up (first start initializes it) and waits until it is healthy.
+      - V(stopped) stops them in reverse order (Polaris, then radosgw, OSD and monitor, then PostgreSQL).
+      - V(absent) stops them and deletes the state directory with all data and credentials.
+      - V(status) only reports.
+    type: str
+    choices: [started, stopped, absent, status]
+    default: started
+  state_dir:
+    description:
+      - Directory holding all data, logs, pid files and credentials of the stack.
+      - Must be traversable by O(postgresql_os_user) when the stack runs as root.
+    type: path
+    required: true
+  services:
+    description: Which services to act on. Polaris needs PostgreSQL (and uses Ceph RGW as its storage).
+    type: list
+    elements: str
+    choices: [postgresql, ceph, polaris]
+    default: [postgresql, ceph, polaris]
+  bind_address:
+    description: Loopback address every service binds to.
+    type: str
+    default: 127.0.0.1
+  rgw_port:
+    description: Port of the Ceph RADOS Gateway (S3).
+    type: int
+    default: 7480
+  ceph_mon_port:
+    description: Port of the Ceph monitor (msgr2).
+    type: int
+    default: 3300
+  s3_region:
+    description: Region name given to S3 clients.
+    type: str
+    default: us-east-1
+  s3_user:
+    description: RGW user created on first start; its keys are generated and stored in C(credentials/s3.json).
+    type: str
+    default: lakehouse
+  osd_size_gib:
+    description: Size of the sparse file that backs the BlueStore OSD (only really used space counts).
+    type: int
+    default: 10
+  postgresql_port:
+    description: Port of the private PostgreSQL cluster.
+    type: int
+    default: 5544
+  postgresql_bin_dir:
+    description: Directory with initdb and pg_ctl. Default is the newest C(/usr/lib/postgresql/*/bin).
+    type: path
+  postgresql_os_user:
+    description: Account that runs PostgreSQL when the stack runs as root (PostgreSQL refuses root).
+    type: str
+    default: nobody
+  postgresql_database:
+    description: Database created for Polaris.
+    type: str
+    default: polaris
+  postgresql_user:
+    description: Role created for Polaris; its password is generated and stored in C(credentials/postgresql.json).
+    type: str
+    default: polaris
+  polaris_app_dir:
+    description:
+      - The Quarkus fast-jar directory (C(quarkus-app)) of the Polaris server built by the role.
+      - Required when V(polaris) is among O(services) and O(state=started).
+    type: path
+  java_home:
+    description: A Java 21+ runtime that runs Polaris.
+    type: path
+  polaris_port:
+    description: Port of the Polaris REST API.
+    type: int
+    default: 8181
+  polaris_management_port:
+    description: Port of the Polaris management interface (health, metrics).
+    type: int
+    default: 8182
+  polaris_realm:
+    description: Polaris realm bootstrapped on first start.
+    type: str
+    default: POLARIS
+  polaris_unavailable_reason:
+    description:
+      - Why Polaris cannot run on this machine (set by the role when the server cannot be built). Polaris is then
+        reported as unavailable, with this reason, in the status and in the facts, and is not started.
+    type: str
+  polaris_heap_mb:
+    description: Maximum Java heap of the Polaris server.
+    type: int
+    default: 768
+  start_timeout:
+    description: Seconds to wait for each service to become healthy.
+    type: int
+    default: 240
+  log_lines:
+    description: How many lines of a failed service's log to return.
+    type: int
+    default: 20
+notes:
+  - Secrets are never returned; the facts name the files (mode 0600) that hold them.
+seealso:
+  - name: The local_stack role
+    description: Installs Ceph and builds Polaris from Maven Central, then calls this module.
+    link: https://example.invalid/dataplatform/lakehouse/roles/local_stack
+'''
+
+EXAMPLES = r'''
+- name: Bring the local stack up
+  dataplatform.lakehouse.local_stack:
+    state: started
+    state_dir: /var/lib/dataplatform-lakehouse
+    polaris_app_dir: /root/.cache/dataplatform-lakehouse/polaris-1.4.1/target/quarkus-app
+    java_home: /usr/lib/jvm/temurin-25-jdk-amd64
+
+- name: Report what runs
+  dataplatform.lakehouse.local_stack:
+    state: status
+    state_dir: /var/lib/dataplatform-lakehouse
+  register: stack
+
+- name: Stop only Polaris
+  dataplatform.lakehouse.local_stack:
+    state: stopped
+    services: [polaris]
+    state_dir: /var/lib/dataplatform-lakehouse
+'''
+
+RETURN = r'''
+services:
+  description: Status of each selected service after the action.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - name: postgresql
+      running: true
+      healthy: true
+      pid: 1234
+      rss_mib: 28.5
+      endpoint: postgresql://127.0.0.1:5544/polaris
+acted_on:
+  description: Services that were (or in check mode would be) started, stopped or removed.
+  returned: always
+  type: list
+  elements: str
+versions:
+  description: Versions of the components, as the binaries report them.
+  returned: when state is started or status
+  type: dict
+  sample: {ceph: 16.2.15, postgresql: '15.18', polaris: 1.4.1}
+ansible_facts:
+  description: Connection facts for later roles.
+  returned: always
+  type: complex
+  contains:
+    lakehouse_local_stack:
+      description: Endpoints, ports and the paths of the credential files (no secret values).
+      type: dict
+failed_service:
+  description: The service that failed to start.
+  returned: failed
+  type: str
+log_tail:
+  description: Last lines of the failed service's log.
+  returned: failed
+  type: list
+  elements: str
+'''
+
+import os
+import shutil
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import StackError
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_services import (
+    STATE_MARKER, build_services,
+)
+
+
+def stack_facts(state_dir, services):
+    facts = dict(state_dir=state_dir, credentials_dir=os.path.join(state_dir, 'credentials'))
+    for service in services:
+        facts[service.name] = dict(service.facts(), available=True)
+    return facts
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            state=dict(type='str', default='started', choices=['started', 'stopped', 'absent', 'status']),
+            state_dir=dict(type='path', required=True),
+            services=dict(type='list', elements='str', choices=['postgresql', 'ceph', 'polaris'],
+                          default=['postgresql', 'ceph', 'polaris']),
+            bind_address=dict(type='str', default='127.0.0.1'),
+            rgw_port=dict(type='int', default=7480),
+            ceph_mon_port=dict(type='int', default=3300),
+            s3_region=dict(type='str', default='us-east-1'),
+            s3_user=dict(type='str', default='lakehouse'),
+            osd_size_gib=dict(type='int', default=10),
+            postgresql_port=dict(type='int', default=5544),
+            postgresql_bin_dir=dict(type='path'),
+            postgresql_os_user=dict(type='str', default='nobody'),
+            postgresql_database=dict(type='str', default='polaris'),
+            postgresql_user=dict(type='str', default='polaris'),
+            polaris_app_dir=dict(type='path'),
+            java_home=dict(type='path'),
+            polaris_port=dict(type='int', default=8181),
+            polaris_management_port=dict(type='int', default=8182),
+            polaris_realm=dict(type='str', default='POLARIS'),
+            polaris_heap_mb=dict(type='int', default=768),
+            polaris_unavailable_reason=dict(type='str'),
+            start_timeout=dict(type='int', default=240),
+            log_lines=dict(type='int', default=20),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    state = params['state']
+    state_dir = params['state_dir']
+    if not params['bind_address'].startswith('127.') and params['bind_address'] != '::1':
+        module.fail_json(msg='bind_address %s is not a loopback address; the local stack only binds to 127.0.0.0/8 '
+                             'or ::1.' % params['bind_address'])
+    if state == 'started' and 'polaris' in params['services'] and not params['polaris_app_dir']:
+        module.fail_json(msg='polaris_app_dir is required to start Polaris; run the dataplatform.lakehouse.local_stack '
+                             'role, which builds it, or pass the quarkus-app directory.')
+
+    unavailable = {}
+    if params['polaris_unavailable_reason']:
+        unavailable['polaris'] = params['polaris_unavailable_reason']
+        params['services'] = [name for name in params['services'] if name != 'polaris']
+    services = build_services(params)
+    result = dict(changed=False, acted_on=[])
+
+    def statuses():
+        listed = [service.status() for service in services]
+        listed.extend(dict(name=name, running=False, healthy=False, unavailable=reason)
+                      for name, reason in unavailable.items())
+        return listed
+
+    try:
+        if state == 'status':
+            pass
+        elif state == 'started':
+            for service in services:  # dependency order: PostgreSQL, Ceph, Polaris
+                if module.check_mode:
+                    current = service.status()
+                    if not (current['running'] and current['healthy']):
+                        result['acted_on'].append(service.name)
+                    continue
+                if not os.path.isdir(state_dir):
+                    os.makedirs(state_dir, 0o755)
+                marker = os.path.join(state_dir, STATE_MARKER)
+                if not os.path.exists(marker):
+                    open(marker, 'w').close()
+                if service.start():
+                    result['acted_on'].append(service.name)
+        else:
+            for service in reversed(services):
+                if module.check_mode:
+                    if service.status()['running']:
+                        result['acted_on'].append(service.name)
+                    continue
+                if service.stop():
+                    result['acted_on'].append(service.name)
+            if state == 'absent' and os.path.isdir(state_dir):
+                if not os.path.exists(os.path.join(state_dir, STATE_MARKER)):
+                    module.fail_json(msg='Refusing to delete %s: it has no %s marker, so it is not a local stack state '
+                                         'directory; check local_stack_state_dir.' % (state_dir, STATE_MARKER))
+                if not module.check_mode:
+                    shutil.rmtree(state_dir)
+                result['acted_on'].append('state_dir')
+    except StackError as exc:
+        module.fail_json(msg=exc.message, failed_service=exc.service, log_tail=exc.log_tail, services=statuses(),
+                         acted_on=result['acted_on'], changed=bool(result['acted_on']))
+
+    result['changed'] = bool(result['acted_on'])
+    result['services'] = statuses() if state != 'absent' else []
+    if state in ('started', 'status'):
+        versions = {}
+        for service in services:
+            versions.update(service.versions())
+        result['versions'] = versions
+    facts = stack_facts(state_dir, services)
+    for name, reason in unavailable.items():
+        facts[name] = dict(available=False, reason=reason)
+    result['ansible_facts'] = dict(lakehouse_local_stack=facts)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
