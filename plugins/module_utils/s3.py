@@ -57,12 +57,28 @@ def s3_connection_params(params):
     return dict((name, params.get(name)) for name in S3_OPTION_NAMES)
 
 
+def s3_session(conn):
+    """A boto3 Session holding the credentials and region of `conn`.
+
+    Pass it to s3_client(session=...) when one process needs several clients (different checksum or addressing
+    settings): clients of one session share the loaded service model (~0.02 s per client instead of ~0.3 s).
+    """
+    if BOTO3_IMPORT_ERROR:
+        raise ImportError('boto3 is required')
+    return boto3.session.Session(
+        aws_access_key_id=conn['access_key'],
+        aws_secret_access_key=conn['secret_key'],
+        region_name=conn.get('region') or 'us-east-1',
+    )
+
+
 def s3_client(conn, addressing_style='path', signature_version='s3v4', max_attempts=3, max_pool_connections=10,
-              request_checksum_calculation=None, response_checksum_validation=None):
+              request_checksum_calculation=None, response_checksum_validation=None, session=None):
     """A boto3 S3 client for the connection options `conn` (a dict as returned by s3_connection_params).
 
     Path-style addressing and SigV4 are the defaults because that is what Ceph RGW without wildcard DNS
     needs; presigned URLs are also SigV4 (boto3 would otherwise sign them with SigV2 on RGW).
+    `session`: an s3_session(conn) to reuse (optional; a new session per client otherwise).
     """
     if BOTO3_IMPORT_ERROR:
         raise ImportError('boto3 is required')
@@ -81,11 +97,8 @@ def s3_client(conn, addressing_style='path', signature_version='s3v4', max_attem
         response_checksum_validation=response_checksum_validation or conn.get('response_checksum_validation')
         or 'when_supported',
     )
-    session = boto3.session.Session(
-        aws_access_key_id=conn['access_key'],
-        aws_secret_access_key=conn['secret_key'],
-        region_name=conn.get('region') or 'us-east-1',
-    )
+    if session is None:
+        session = s3_session(conn)
     return session.client('s3', endpoint_url=conn['endpoint_url'], verify=verify, config=config)
 
 
