@@ -22,6 +22,8 @@ def test_read_pid_handles_garbage(tmp_path):
 
 def test_live_pid_checks_the_command_line(tmp_path):
     proc = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)', 'marker-xyz'])
+    # Right after fork /proc shows an empty command line for a moment.
+    lp.wait_until(lambda: lp.process_cmdline(proc.pid), 5, interval=0.01)
     try:
         pid_file = tmp_path / 'p.pid'
         pid_file.write_text('%d\n' % proc.pid)
