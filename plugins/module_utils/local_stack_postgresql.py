@@ -53,11 +53,14 @@ class PostgresqlService(object):
     name = 'postgresql'
 
     def __init__(self, state_dir, host='127.0.0.1', port=5544, database='polaris', user='polaris',
-                 admin_user='lakehouse_admin', bin_dir=None, os_user=None, start_timeout=60, log_lines=20):
+                 admin_user='lakehouse_admin', bin_dir=None, os_user=None, start_timeout=60, log_lines=20,
+                 extra_databases=('iceberg_catalog',)):
         self.state_dir = state_dir
         self.host = host
         self.port = int(port)
         self.database = database
+        # More databases owned by the same login, e.g. a PyIceberg SQL catalog beside Polaris's database.
+        self.extra_databases = [name for name in (extra_databases or []) if name != database]
         self.user = user
         self.admin_user = admin_user
         self.bin_dir = find_postgresql_bin_dir(bin_dir)
@@ -163,17 +166,26 @@ class PostgresqlService(object):
         write_private_file(self.credentials_file, json.dumps(creds, indent=2) + '\n')
         return creds
 
+    def _missing_databases(self):
+        wanted = [self.database] + self.extra_databases
+        present = self._psql('SELECT datname FROM pg_database WHERE datname IN (%s)'
+                             % ', '.join(sql_literal(name) for name in wanted)).split()
+        return [name for name in wanted if name not in present]
+
     def _ensure_database(self, creds):
-        user, db = sql_identifier(self.user), sql_identifier(self.database)
+        user = sql_identifier(self.user)
         exists = self._psql("SELECT 1 FROM pg_roles WHERE rolname = %s" % sql_literal(self.user))
         verb = 'ALTER' if exists == '1' else 'CREATE'
         self._psql('%s ROLE %s LOGIN PASSWORD %s' % (verb, user, sql_literal(creds['password'])))
-        if self._psql("SELECT 1 FROM pg_database WHERE datname = %s" % sql_literal(self.database)) != '1':
-            self._psql('CREATE DATABASE %s OWNER %s' % (db, user))
+        for name in self._missing_databases():
+            self._psql('CREATE DATABASE %s OWNER %s' % (sql_identifier(name), user))
 
     def start(self):
         if self._pid() and self._login_works():
-            return False
+            if not self._missing_databases():
+                return False
+            self._ensure_database(self.load_credentials())
+            return True
         for path in (self.state_dir, os.path.dirname(self.log_file), os.path.dirname(self.credentials_file)):
             if not os.path.isdir(path):
                 os.makedirs(path, 0o700 if path.endswith('credentials') else 0o755)
@@ -220,6 +232,7 @@ class PostgresqlService(object):
 
     def facts(self):
         return dict(host=self.host, port=self.port, database=self.database, user=self.user,
+                    extra_databases=list(self.extra_databases),
                     admin_user=self.admin_user, credentials_file=self.credentials_file,
                     jdbc_url='jdbc:postgresql://%s:%d/%s' % (self.host, self.port, self.database),
                     bin_dir=self.bin_dir, log_file=self.log_file)

@@ -24,7 +24,8 @@ def build_services(params):
     postgresql = PostgresqlService(
         state_dir, host=host, port=params['postgresql_port'], database=params['postgresql_database'],
         user=params['postgresql_user'], bin_dir=params.get('postgresql_bin_dir'),
-        os_user=params.get('postgresql_os_user'), start_timeout=params['start_timeout'], log_lines=params['log_lines'])
+        os_user=params.get('postgresql_os_user'), start_timeout=params['start_timeout'], log_lines=params['log_lines'],
+        extra_databases=params.get('postgresql_extra_databases'))
     ceph = CephService(
         state_dir, host=host, rgw_port=params['rgw_port'], mon_port=params['ceph_mon_port'],
         region=params['s3_region'], s3_user=params['s3_user'], osd_size_gib=params['osd_size_gib'],

@@ -95,6 +95,13 @@ options:
     description: Role created for Polaris; its password is generated and stored in C(credentials/postgresql.json).
     type: str
     default: polaris
+  postgresql_extra_databases:
+    description:
+      - More databases owned by O(postgresql_user), for example the PyIceberg SQL catalog that the Iceberg roles use
+        when Polaris is not available.
+    type: list
+    elements: str
+    default: [iceberg_catalog]
   polaris_app_dir:
     description:
       - The Quarkus fast-jar directory (C(quarkus-app)) of the Polaris server built by the role.
@@ -239,6 +246,7 @@ def main():
             postgresql_os_user=dict(type='str', default='nobody'),
             postgresql_database=dict(type='str', default='polaris'),
             postgresql_user=dict(type='str', default='polaris'),
+            postgresql_extra_databases=dict(type='list', elements='str', default=['iceberg_catalog']),
             polaris_app_dir=dict(type='path'),
             java_home=dict(type='path'),
             polaris_port=dict(type='int', default=8181),
