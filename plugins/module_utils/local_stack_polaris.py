@@ -70,7 +70,16 @@ class PolarisService(object):
         self.management_uri = 'http://%s:%d' % (host, self.management_port)
 
     def _pid(self):
-        return live_pid(self.pid_file, PROCESS_MARKER)
+        # A java running quarkus-run.jar is ours only if it runs in our work dir (where we started it): a reused
+        # PID, or another Quarkus application, is never taken for our Polaris.
+        pid = live_pid(self.pid_file, PROCESS_MARKER)
+        if pid is None:
+            return None
+        try:
+            cwd = os.readlink('/proc/%d/cwd' % pid)
+        except OSError:
+            return None
+        return pid if os.path.abspath(cwd) == os.path.abspath(self.work_dir) else None
 
     def load_credentials(self):
         try:
@@ -175,15 +184,14 @@ class PolarisService(object):
         pid = self._pid()
         if pid is None:
             remove_stale_pid_file(self.pid_file, PROCESS_MARKER)
-            ensure_port_free('Polaris', self.host, self.port, 'local_stack_polaris_port')
+            ensure_port_free('Polaris', self.host, self.port, 'local_stack_polaris_port', service=self.name)
             ensure_port_free('Polaris management', self.host, self.management_port,
-                             'local_stack_polaris_management_port')
+                             'local_stack_polaris_management_port', service=self.name)
             argv = [java, '-Xmx%dm' % self.heap_mb, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1',
                     '-Dquarkus.log.console.color=false', '-jar', jar]
             proc = spawn(argv, self.log_file, pid_file=self.pid_file, env=self._environment(creds), cwd=self.work_dir)
             pid = proc.pid
-        ok, dummy = wait_until(self.healthy, self.start_timeout, interval=1.0,
-                               alive=lambda: live_pid(self.pid_file, PROCESS_MARKER) is not None)
+        ok, dummy = wait_until(self.healthy, self.start_timeout, interval=1.0, alive=lambda: self._pid() is not None)
         if not ok:
             running = self._pid() is not None
             reason = ('did not become ready within %ds' % self.start_timeout) if running else 'exited during start-up'

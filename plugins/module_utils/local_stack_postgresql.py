@@ -21,7 +21,7 @@ import re
 import secrets
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import (
-    StackError, ensure_port_free, live_pid, rss_mib, run, stop_pid, tail, wait_until, write_private_file,
+    StackError, ensure_port_free, live_pid, pid_matches, rss_mib, run, stop_pid, tail, wait_until, write_private_file,
 )
 
 SERVER_PROCESS = 'postgres'
@@ -71,7 +71,8 @@ class PostgresqlService(object):
         self.os_user = os_user
         self.start_timeout = start_timeout
         self.log_lines = log_lines
-        self.base_dir = os.path.join(state_dir, 'postgresql')
+        # Normalised like pg_ctl does with -D, so that _pid() finds this very path in the postmaster's argv.
+        self.base_dir = os.path.join(os.path.abspath(state_dir), 'postgresql')
         self.data_dir = os.path.join(self.base_dir, 'data')
         self.socket_dir = os.path.join(self.base_dir, 'run')
         self.log_file = os.path.join(state_dir, 'logs', 'postgresql.log')
@@ -95,7 +96,10 @@ class PostgresqlService(object):
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
     def _pid(self):
-        return live_pid(os.path.join(self.data_dir, 'postmaster.pid'), SERVER_PROCESS)
+        # Trusted only when the process is a postgres started on our data directory (pg_ctl runs `postgres -D
+        # <data_dir>`): a stale postmaster.pid may name another cluster's postmaster or backend after a reboot.
+        pid = live_pid(os.path.join(self.data_dir, 'postmaster.pid'), self.data_dir)
+        return pid if pid is not None and pid_matches(pid, SERVER_PROCESS) else None
 
     def load_credentials(self):
         try:
@@ -186,6 +190,10 @@ class PostgresqlService(object):
                 return False
             self._ensure_database(self.load_credentials())
             return True
+        if not self._pid():
+            # Before initdb, which writes the port into postgresql.conf: a taken port leaves nothing behind, so
+            # the next start can follow the advice and use another port.
+            ensure_port_free('PostgreSQL', self.host, self.port, 'local_stack_postgresql_port', service=self.name)
         for path in (self.state_dir, os.path.dirname(self.log_file), os.path.dirname(self.credentials_file)):
             if not os.path.isdir(path):
                 os.makedirs(path, 0o700 if path.endswith('credentials') else 0o755)
@@ -201,7 +209,6 @@ class PostgresqlService(object):
                              'directory (local_stack_state=absent).' % (self.data_dir, self.credentials_file),
                              service=self.name)
         if not self._pid():
-            ensure_port_free('PostgreSQL', self.host, self.port, 'local_stack_postgresql_port')
             stale = os.path.join(self.data_dir, 'postmaster.pid')
             if os.path.exists(stale):
                 os.unlink(stale)  # its PID is gone or belongs to another program (checked by _pid)

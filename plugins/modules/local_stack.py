@@ -23,12 +23,14 @@ description:
   - Installing packages and building the Polaris server are done by the C(dataplatform.lakehouse.local_stack)
     role; this module only runs what is installed.
 author:
-  - dataplatform.lakehouse contributors
+  - dataplatform.lakehouse contributors (@dataplatform)
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: In check mode nothing is started, stopped or removed; C(changed) tells whether it would be.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 options:
   state:
@@ -300,6 +302,11 @@ def main():
                 if service.start():
                     result['acted_on'].append(service.name)
         else:
+            # Refuse before stopping anything: stop() tidies pid files and takes a lock file in the directory.
+            if state == 'absent' and os.path.isdir(state_dir) and not os.path.exists(
+                    os.path.join(state_dir, STATE_MARKER)):
+                module.fail_json(msg='Refusing to delete %s: it has no %s marker, so it is not a local stack state '
+                                     'directory; check local_stack_state_dir.' % (state_dir, STATE_MARKER))
             for service in reversed(services):
                 if module.check_mode:
                     if service.status()['running']:
@@ -308,9 +315,6 @@ def main():
                 if service.stop():
                     result['acted_on'].append(service.name)
             if state == 'absent' and os.path.isdir(state_dir):
-                if not os.path.exists(os.path.join(state_dir, STATE_MARKER)):
-                    module.fail_json(msg='Refusing to delete %s: it has no %s marker, so it is not a local stack state '
-                                         'directory; check local_stack_state_dir.' % (state_dir, STATE_MARKER))
                 if not module.check_mode:
                     shutil.rmtree(state_dir)
                 result['acted_on'].append('state_dir')
