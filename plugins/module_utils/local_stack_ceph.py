@@ -138,6 +138,10 @@ def render_ceph_conf(fsid, ceph_dir, log_dir, host, mon_port, rgw_port, osd_size
             # stalls on every small GET and LIST.
             ('rgw_frontends', 'beast endpoint=%s:%d tcp_nodelay=1' % (host, rgw_port)),
             ('rgw_data', os.path.join(ceph_dir, 'rgw', '$cluster-$id')),
+            # Deleted object tails wait for RGW's garbage collector (2 h by default) and keep their space; on a
+            # small OSD a few benchmark runs then reach backfillfull and writes stall. Collect after 5 minutes.
+            ('rgw_gc_obj_min_wait', '300'),
+            ('rgw_gc_processor_period', '300'),
             ('admin_socket', '$run_dir/$cluster-$name.asok'),
             ('pid_file', '$run_dir/$cluster-$name.pid'),
             ('log_file', os.path.join(log_dir, 'ceph-rgw.log')),
@@ -306,7 +310,7 @@ class CephService(object):
     name = SERVICE
 
     def __init__(self, state_dir, host='127.0.0.1', rgw_port=7480, mon_port=3300, region='us-east-1',
-                 s3_user='lakehouse', osd_size_gib=10, start_timeout=180, log_lines=20):
+                 s3_user='lakehouse', osd_size_gib=20, start_timeout=180, log_lines=20):
         self.state_dir = os.path.abspath(state_dir)
         self.host = host
         self.rgw_port = int(rgw_port)

@@ -75,9 +75,11 @@ options:
     type: str
     default: lakehouse
   osd_size_gib:
-    description: Size of the sparse file that backs the BlueStore OSD (only really used space counts).
+    description:
+      - Size of the sparse file that backs the BlueStore OSD (only space written so far is allocated on disk).
+      - Fixed when the OSD is created.
     type: int
-    default: 10
+    default: 20
   postgresql_port:
     description: Port of the private PostgreSQL cluster.
     type: int
@@ -242,7 +244,7 @@ def main():
             ceph_mon_port=dict(type='int', default=3300),
             s3_region=dict(type='str', default='us-east-1'),
             s3_user=dict(type='str', default='lakehouse'),
-            osd_size_gib=dict(type='int', default=10),
+            osd_size_gib=dict(type='int', default=20),
             postgresql_port=dict(type='int', default=5544),
             postgresql_bin_dir=dict(type='path'),
             postgresql_os_user=dict(type='str', default='nobody'),

@@ -1,0 +1,166 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dataplatform.lakehouse contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # Catalog connection and S3 FileIO options shared by iceberg_table and iceberg_table_info
+    # (argument spec: plugins/module_utils/iceberg.py iceberg_catalog_argument_spec()).
+    DOCUMENTATION = r'''
+options:
+  catalog_type:
+    description:
+      - Kind of Iceberg catalog.
+      - V(rest) is an Iceberg REST catalog such as Apache Polaris; V(sql) is PyIceberg's SQL catalog (SQLite or
+        PostgreSQL through SQLAlchemy); V(hive) is a Hive metastore.
+    type: str
+    choices: [rest, sql, hive]
+    default: rest
+  catalog_name:
+    description: Name PyIceberg gives the catalog client (only used in its messages and for the SQL catalog's rows).
+    type: str
+    default: lakehouse
+  catalog_uri:
+    description:
+      - For V(rest), the catalog base URI, for Polaris V(http://127.0.0.1:8181/api/catalog).
+      - For V(sql), an SQLAlchemy URL such as V(sqlite:////var/lib/x/catalog.db) or
+        V(postgresql+psycopg://user@host:5432/db) (put the password in O(catalog_password), not in the URL).
+      - For V(hive), the metastore's thrift URI, for example V(thrift://hive:9083).
+      - Falls back to E(LAKEHOUSE_CATALOG_URI).
+    type: str
+    required: true
+    aliases: [uri]
+  warehouse:
+    description:
+      - For V(rest), the warehouse the server should use; for Polaris this is the B(catalog name).
+      - For V(sql) and V(hive), the root location of new tables, for example V(s3://lakehouse/warehouse).
+    type: str
+  client_id:
+    description:
+      - OAuth2 client id of the catalog principal (V(rest) only). Sent with O(client_secret) as the client
+        credential to the token endpoint.
+      - Falls back to E(LAKEHOUSE_CATALOG_CLIENT_ID).
+    type: str
+  client_secret:
+    description:
+      - OAuth2 client secret of the catalog principal (V(rest) only). Never logged.
+      - Falls back to E(LAKEHOUSE_CATALOG_CLIENT_SECRET).
+    type: str
+  oauth_scope:
+    description: OAuth2 scope requested with the client credential. Polaris principals use V(PRINCIPAL_ROLE:ALL).
+    type: str
+    default: PRINCIPAL_ROLE:ALL
+  oauth2_server_uri:
+    description:
+      - Token endpoint. Defaults to O(catalog_uri) followed by C(/v1/oauth/tokens), which is where Polaris serves it.
+    type: str
+  token:
+    description: A bearer token to use instead of (or before) the client credential (V(rest) only). Never logged.
+    type: str
+  realm:
+    description:
+      - Polaris realm, sent in the O(realm_header) header on every request. Leave unset for the default realm.
+    type: str
+  realm_header:
+    description: Name of the header carrying O(realm).
+    type: str
+    default: Polaris-Realm
+  catalog_password:
+    description: Password of the SQL catalog database, merged into O(catalog_uri) (V(sql) only). Never logged.
+    type: str
+  catalog_properties:
+    description:
+      - Extra PyIceberg catalog properties, passed as they are and applied last (an escape hatch; values are not
+        hidden from logs, so do not put secrets here).
+      - No C(X-Iceberg-Access-Delegation) header is sent (the module sets C(header.X-Iceberg-Access-Delegation) to
+        an empty value); a Polaris catalog on Ceph RGW has no STS and answers vended-credential requests with 400,
+        so the client uses its own S3 keys (O(access_key), O(secret_key)).
+    type: dict
+    default: {}
+  endpoint_url:
+    description:
+      - S3 endpoint of the table files (PyIceberg property C(s3.endpoint)), for example V(http://127.0.0.1:7480).
+        A REST catalog may override it with the endpoint configured in the catalog.
+      - Also used by the boto3 client that lists and deletes files during maintenance.
+      - Falls back to E(LAKEHOUSE_S3_ENDPOINT), E(CEPH_S3_ENDPOINT) or E(AWS_ENDPOINT_URL).
+    type: str
+    aliases: [s3_endpoint, s3_url]
+  access_key:
+    description:
+      - S3 access key id of the client (C(s3.access-key-id)); falls back to E(AWS_ACCESS_KEY_ID).
+    type: str
+    aliases: [aws_access_key_id]
+  secret_key:
+    description:
+      - S3 secret key of the client (C(s3.secret-access-key)); never logged; falls back to E(AWS_SECRET_ACCESS_KEY).
+    type: str
+    aliases: [aws_secret_access_key]
+  region:
+    description:
+      - S3 region (C(s3.region)). Always sent; without it the pyarrow FileIO tries to resolve an AWS bucket region.
+      - Falls back to E(AWS_REGION) or E(AWS_DEFAULT_REGION).
+    type: str
+    default: us-east-1
+  s3_path_style_access:
+    description:
+      - Address buckets by path (V(true), what Ceph RGW without wildcard DNS needs) or virtual host (V(false)).
+        Maps to C(s3.force-virtual-addressing) (PyIceberg ignores the Java property C(s3.path-style-access)).
+    type: bool
+    default: true
+  validate_certs:
+    description:
+      - Verify TLS certificates of the S3 endpoint (boto3 client used by maintenance).
+    type: bool
+    default: true
+  ca_bundle:
+    description:
+      - PEM bundle of a private CA for the S3 endpoint. Used by the boto3 client and exported as E(AWS_CA_BUNDLE)
+        for the pyarrow FileIO (PyIceberg 0.12 passes no CA file to pyarrow itself; whether pyarrow's AWS SDK honours
+        the variable depends on its build).
+      - Falls back to E(AWS_CA_BUNDLE).
+    type: path
+  request_checksum_calculation:
+    description:
+      - Exported as E(AWS_REQUEST_CHECKSUM_CALCULATION) before the first pyarrow S3 filesystem is created, and used
+        by the boto3 client. Ceph RGW 16.x needs V(when_required) (else uploads fail with 411 MissingContentLength);
+        C(dataplatform.lakehouse.ceph_s3_validate) reports the value that works.
+      - Falls back to E(AWS_REQUEST_CHECKSUM_CALCULATION).
+    type: str
+    choices: [when_supported, when_required]
+    default: when_supported
+  response_checksum_validation:
+    description:
+      - Exported as E(AWS_RESPONSE_CHECKSUM_VALIDATION) like O(request_checksum_calculation); V(when_required) for
+        Ceph RGW 16.x.
+      - Falls back to E(AWS_RESPONSE_CHECKSUM_VALIDATION).
+    type: str
+    choices: [when_supported, when_required]
+    default: when_supported
+  connect_timeout:
+    description: Seconds to wait for a TCP connection to the S3 endpoint (C(s3.connect-timeout)).
+    type: float
+    default: 5
+  read_timeout:
+    description: Seconds to wait for an S3 response (C(s3.request-timeout)).
+    type: float
+    default: 60
+  commit_retries:
+    description:
+      - How many times a commit that conflicts with a concurrent commit is re-planned on the refreshed table and
+        retried, with jittered exponential backoff. PyIceberg also retries snapshot commits itself
+        (table properties C(commit.retry.*)) before a conflict reaches this loop.
+    type: int
+    default: 8
+  commit_retry_max_wait:
+    description: Upper bound in seconds of one backoff sleep between commit attempts.
+    type: float
+    default: 5.0
+requirements:
+  - pyiceberg[pyarrow,pyiceberg-core] >= 0.12, < 0.13 (C(sql-sqlite) or C(sql-postgres) extras for a SQL catalog, C(hive) for Hive)
+  - pyarrow
+  - boto3 >= 1.36 (listing and deleting files in S3 during maintenance)
+'''
