@@ -1329,9 +1329,10 @@ class MetastoreBackup(object):
                 raise BackupError('The stored dump %s does not match what was streamed (%s vs %s); it was removed and '
                                   'no backup was written.' % (self.store.location(dump_file), check, expected))
 
+            # Ceph RGW 16.2 answers CompleteMultipartUpload with an empty ETag: record the stored one (HEAD).
             manifest = build_manifest(
                 name=name, database=database, started_at=started, finished_at=finished, dump_file=dump_file,
-                size=reader.size, sha256=sha256, etag=stored.get('etag'), parts=stored.get('parts'),
+                size=reader.size, sha256=sha256, etag=stored.get('etag') or check.get('etag'), parts=stored.get('parts'),
                 server_version=info['server_version'], server_version_num=info['server_version_num'],
                 pg_dump_version=tools['version'], tables=counts.get('tables', {}),
                 polaris_entities=counts.get('polaris'), owner=info['owner'], encoding=info['encoding'],
