@@ -1073,7 +1073,7 @@ def polaris_entity_counts(connection):
 # --------------------------------------------------------------------------------------------------
 
 class MetastoreBackup(object):
-    """The four states of metastore_backup over one destination. Each handler returns (changed, result)."""
+    """backup/restore/verify (metastore_backup) and list (metastore_backup_info) over one destination. Each handler returns (changed, result)."""
 
     def __init__(self, params, store, check_mode=False, warn=None):
         self.params = params
@@ -1220,7 +1220,7 @@ class MetastoreBackup(object):
         return dict(server_version=row[0].split()[0], server_version_num=row[1], owner=row[2], encoding=row[3],
                     current_user=row[4], superuser=bool(row[5]))
 
-    # ---- state: list
+    # ---- listing (the metastore_backup_info module)
     def handle_list(self):
         good, invalid = self.inventory(self.params.get('database'), checksums=self.params.get('verify_checksums'))
         now = utcnow()

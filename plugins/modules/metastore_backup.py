@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: metastore_backup
-short_description: Back up, verify, list and restore the catalog's PostgreSQL database (to S3 or a directory)
+short_description: Back up, verify and restore the catalog's PostgreSQL database (to S3 or a directory)
 version_added: 0.1.0
 description:
   - Backs up a PostgreSQL database (typically Apache Polaris's metastore) with C(pg_dump --format=custom),
@@ -52,14 +52,15 @@ options:
       - V(backup) takes a new backup (always changes), then applies retention.
       - V(restore) restores a backup into O(target_database) (always changes).
       - V(verify) restores a backup into a scratch database and compares it with its manifest (never changes).
-      - V(list) returns the good backups with their manifests and the invalid or incomplete ones (never changes).
+      - Listing the backups is M(dataplatform.lakehouse.metastore_backup_info) (Ansible keeps reading in C(_info)
+        modules).
     type: str
-    choices: [backup, restore, verify, list]
+    choices: [backup, restore, verify]
     default: backup
   database:
     description:
       - V(backup) the database to back up (required).
-      - V(restore), V(verify), V(list) only consider backups of this database (all databases when omitted).
+      - V(restore) and V(verify) only consider backups of this database (all databases when omitted).
     type: str
   endpoint_url:
     description:
@@ -154,8 +155,8 @@ options:
     default: size
   verify_checksums:
     description:
-      - V(list) also reads every dump and compares its sha256 with the manifest (otherwise size, and the ETag on
-        S3, are compared). V(restore) and V(verify) always check the sha256 first.
+      - Accepted for compatibility; V(restore) and V(verify) always check the sha256 first. To re-hash every dump of
+        a destination use M(dataplatform.lakehouse.metastore_backup_info).
     type: bool
     default: false
   bin_dir:
@@ -166,10 +167,10 @@ options:
 notes:
   - The password is passed to C(pg_dump)/C(pg_restore) as E(PGPASSWORD) only; RV(commands) never contains secrets.
   - An S3 upload that fails and cannot be aborted (endpoint gone) stays an incomplete multipart upload, which is not
-    an object; O(state=list) reports it under RV(invalid). A bucket lifecycle rule C(AbortIncompleteMultipartUpload)
+    an object; M(dataplatform.lakehouse.metastore_backup_info) reports it under RV(dataplatform.lakehouse.metastore_backup_info#module:invalid). A bucket lifecycle rule C(AbortIncompleteMultipartUpload)
     removes such leftovers.
   - If the module process itself is killed (SIGKILL), an incomplete multipart upload or a C(NAME.dump.partial) file
-    can remain; neither is ever a good backup, and O(state=list) reports both under RV(invalid). On SIGTERM/SIGINT
+    can remain; neither is ever a good backup, and M(dataplatform.lakehouse.metastore_backup_info) reports both under RV(dataplatform.lakehouse.metastore_backup_info#module:invalid). On SIGTERM/SIGINT
     the module aborts the upload (removes the partial file) and fails.
   - O(state=restore) with O(force=true) and O(state=verify) use C(DROP DATABASE ... WITH (FORCE)) on PostgreSQL 13+.
 '''
@@ -206,8 +207,7 @@ EXAMPLES = r'''
     prefix: metastore
 
 - name: List the backups kept in a directory
-  dataplatform.lakehouse.metastore_backup:
-    state: list
+  dataplatform.lakehouse.metastore_backup_info:
     directory: /var/backups/metastore
   register: backups
 
@@ -237,27 +237,6 @@ retention:
   returned: state is backup
   type: dict
   sample: {"kept": ["polaris-20261126T101502.123Z"], "deleted": ["polaris-20261110T101502.004Z"]}
-backups:
-  description:
-    - Good backups, newest first, each with name, database, started_at, finished_at, age_days, size, sha256,
-      location, manifest_location and the full manifest.
-    - The manifest holds format, name, database, owner, encoding, source, started_at, finished_at,
-      duration_seconds, server_version, server_version_num, pg_dump_version, dump (file, format, size, sha256,
-      etag, parts, compression_level), tables (C(schema.table) to row count) and polaris_entities (total,
-      by_type_code, by_type) or null.
-  returned: state is list
-  type: list
-  elements: dict
-invalid:
-  description: Everything under the destination that looks like a backup but is not a good one, with the reason
-    (dump without manifest, partial file, size/ETag mismatch, incomplete multipart upload, invalid manifest).
-  returned: state is list
-  type: list
-  elements: dict
-  sample:
-    - name: polaris-20261126T101502.123Z
-      file: polaris-20261126T101502.123Z.dump
-      reason: dump without manifest (incomplete or interrupted backup)
 verify:
   description: Verification report - checksum_ok, restored, ok, tables_checked, rows_checked, mismatches
     (table or Polaris entity type with expected and actual counts), polaris_entities, restore_seconds,
@@ -344,7 +323,7 @@ def argument_spec():
         s3[name]['required'] = False  # required only with a bucket (required_by below)
     spec.update(s3)
     spec.update(
-        state=dict(type='str', default='backup', choices=['backup', 'restore', 'verify', 'list']),
+        state=dict(type='str', default='backup', choices=['backup', 'restore', 'verify']),
         bucket=dict(type='str'),
         prefix=dict(type='str', default=''),
         directory=dict(type='path'),
@@ -378,7 +357,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if PSYCOPG_IMPORT_ERROR and params['state'] != 'list':
+    if PSYCOPG_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib('psycopg'), exception=PSYCOPG_IMPORT_ERROR)
     if params['bucket'] and BOTO3_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib('boto3'), exception=BOTO3_IMPORT_ERROR)
