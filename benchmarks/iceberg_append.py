@@ -412,7 +412,7 @@ def main():
         calls[label] = {'module': [], 'raw': []}
         first_mod = first_snapshot_id(env, 'bench_mod', 'append_flat')
         first_raw = first_snapshot_id(env, 'bench_raw', 'append_flat')
-        for _ in range(args.repeats):
+        for unused in range(args.repeats):
             calls[label]['module'].append(module_time_travel(env, 'bench_mod', 'append_flat', 1000, first_mod)[0])
             calls[label]['raw'].append(raw_time_travel(env, 'bench_raw', 'append_flat', 1000, first_raw)[0])
         for label, times in calls.items():

@@ -528,7 +528,7 @@ def parse_column(col, parent_path=''):
         type_spec = dict(type=type_spec, element_required=col.get('element_required', False),
                          value_required=col.get('value_required', False))
     decl = parse_type(type_spec, path)
-    return FieldDecl(name, decl, bool(col.get('required') or False), col.get('doc'), col.get('rename_from'), path)
+    return FieldDecl(name, decl, bool(col.get('required')), col.get('doc'), col.get('rename_from'), path)
 
 
 def parse_schema_decl(columns):
@@ -851,7 +851,7 @@ def is_widening(old, new):
 
 
 def is_narrowing(old, new):
-    return is_widening(new, old) or (isinstance(old, T.DecimalType) and isinstance(new, T.DecimalType)
+    return is_widening(old=new, new=old) or (isinstance(old, T.DecimalType) and isinstance(new, T.DecimalType)
                                      and new.scale == old.scale and new.precision < old.precision)
 
 
@@ -1076,7 +1076,7 @@ def plan_partition_spec(schema, current_spec, decls):
         desired.append((source.field_id, repr(d.transform), d))
     current = dict(((f.source_id, repr(f.transform)), f) for f in current_spec.fields
                    if not isinstance(f.transform, VoidTransform))
-    desired_keys = set((sid, tr) for sid, tr, _ in desired)
+    desired_keys = set((sid, tr) for sid, tr, unused in desired)
     for key, f in current.items():
         if key not in desired_keys:
             ops.append(('remove', f.name))
@@ -1756,7 +1756,7 @@ def rows_to_arrow(rows, schema, source='rows'):
     fields = schema.fields
     names = set(f.name for f in fields)
     converters = [value_converter(f.field_type) for f in fields]
-    columns = [[] for _ in fields]
+    columns = [[] for unused in fields]
     for index, row in enumerate(rows):
         if not isinstance(row, dict):
             raise IcebergModuleError('%s[%d] is not a dict of column: value.' % (source, index))
@@ -2709,7 +2709,7 @@ class IcebergTable(object):
         listing = []
         for prefix in prefixes:
             listing.extend(store.list(prefix.rstrip('/')))
-        listed = set(uri for uri, _, _ in listing)
+        listed = set(uri for uri, unused, unused in listing)
         # Self-check: every file a snapshot reads (and the current metadata file) must be in the listing, else the
         # listing and the metadata do not speak about the same paths and nothing may be deleted.
         expected = set(p for kind in ('manifest_lists', 'manifests', 'data_files', 'delete_files') for p in live[kind])

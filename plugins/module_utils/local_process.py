@@ -235,8 +235,8 @@ def run(argv, env=None, timeout=120, user=None, input_text=None, check=True, ser
     output = proc.stdout.decode('utf-8', 'replace')
     if check and proc.returncode != 0:
         lines = [line for line in output.splitlines() if line.strip()]
-        raise StackError('%s exited with status %d: %s' % (os.path.basename(argv[0]), proc.returncode,
-                                                             lines[-1] if lines else 'no output'),
+        last = lines[-1] if lines else 'no output'
+        raise StackError('%s exited with status %d: %s' % (os.path.basename(argv[0]), proc.returncode, last),
                          service=service, log_tail=lines[-20:])
     return output
 

@@ -76,7 +76,7 @@ class PolarisService(object):
         if pid is None:
             return None
         try:
-            cwd = os.readlink('/proc/%d/cwd' % pid)
+            cwd = os.readlink('/proc/%s/cwd' % pid)
         except OSError:
             return None
         return pid if os.path.abspath(cwd) == os.path.abspath(self.work_dir) else None

@@ -38,12 +38,13 @@ import uuid
 try:
     from http import client as http_client
     from urllib.parse import urlparse, urlsplit
-    from urllib import request as urllib_request
     from urllib.error import HTTPError, URLError
 except ImportError:  # pragma: no cover - Python 2 is not supported by this collection
-    http_client = urlparse = urlsplit = urllib_request = HTTPError = URLError = None
+    http_client = urlparse = urlsplit = HTTPError = URLError = None
 
 from concurrent.futures import ThreadPoolExecutor
+
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3 import (
     BOTO3_IMPORT_ERROR,
@@ -1630,18 +1631,13 @@ class Validator(object):
                                                 ExpiresIn=300)
         if 'X-Amz-Algorithm=AWS4-HMAC-SHA256' not in get_url:
             raise CheckOutcome(FAIL, 'presigned URL is not SigV4', 'sign with signature_version=s3v4')
-        ctx = None
-        if get_url.startswith('https'):
-            if self.conn.get('validate_certs', True):
-                ctx = ssl.create_default_context(cafile=self.conn.get('ca_bundle') or None)
-            else:
-                ctx = ssl._create_unverified_context()
+        verify = bool(self.conn.get('validate_certs', True))
+        ca_path = self.conn.get('ca_bundle') or None
         timeout = float(self.conn.get('read_timeout') or 60)
         try:
-            req = urllib_request.Request(put_url, data=body, method='PUT')
-            req.add_header('Content-Type', '')
-            urllib_request.urlopen(req, timeout=timeout, context=ctx).read()
-            got = urllib_request.urlopen(get_url, timeout=timeout, context=ctx).read()
+            open_url(put_url, method='PUT', data=body, headers={'Content-Type': ''}, timeout=timeout,
+                     validate_certs=verify, ca_path=ca_path).read()
+            got = open_url(get_url, timeout=timeout, validate_certs=verify, ca_path=ca_path).read()
         except HTTPError as exc:
             text = exc.read()[:300].decode('utf-8', 'replace')
             code = re.search(r'<Code>([^<]+)</Code>', text)

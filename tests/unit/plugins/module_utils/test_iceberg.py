@@ -72,7 +72,7 @@ def load(params):
 
 def files_on_disk(tmp_path):
     out = set()
-    for root, _, names in os.walk(str(tmp_path / 'warehouse')):
+    for root, unused, names in os.walk(str(tmp_path / 'warehouse')):
         for name in names:
             out.add(os.path.normpath(os.path.join(root, name)))
     return out
@@ -373,7 +373,7 @@ def test_retain_last_keeps_n_per_branch():
 def test_older_than_respected():
     snaps = chain([1, 2, 3, 4, 5])                   # timestamps 0 .. 4000
     refs = {'main': R(5, 'branch', None, None)}
-    expire, _ = ice.select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=2500, retain_last=1)
+    expire, unused = ice.select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=2500, retain_last=1)
     assert expire == {1, 2, 3}                        # 3000 and 4000 are newer than the cut-off
 
 
@@ -391,17 +391,17 @@ def test_branch_overrides_and_unreferenced_snapshots():
     expire, retained = ice.select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=NOW, retain_last=1)
     assert expire == {1, 2, 20}
     assert set(retained) == {3, 4, 5}
-    expire, _ = ice.select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=5, retain_last=1)
+    expire, unused = ice.select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=5, retain_last=1)
     assert expire == {1}                               # 20 (ts 10) is newer than the cut-off of 5
     refs = {"main": R(5, "branch", None, NOW - 2500)}  # branch max snapshot age: older than ts 2500 may go
-    expire, _ = ice.select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=None, retain_last=1)
+    expire, unused = ice.select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=None, retain_last=1)
     assert expire == {1, 2, 3}                         # timestamps 0, 1000, 2000 < 2500
 
 
 def test_explicit_ids():
     snaps = chain([1, 2, 3])
     refs = {'main': R(3, 'branch', None, None), 't': R(2, 'tag', None, None)}
-    expire, _ = ice.select_snapshots_to_expire(snaps, refs, NOW, snapshot_ids=[1])
+    expire, unused = ice.select_snapshots_to_expire(snaps, refs, NOW, snapshot_ids=[1])
     assert expire == {1}
     with pytest.raises(ice.IcebergModuleError, match='is the head of tag t'):
         ice.select_snapshots_to_expire(snaps, refs, NOW, snapshot_ids=[2])
@@ -411,7 +411,7 @@ def test_explicit_ids():
 
 def test_nothing_selected_without_criteria():
     snaps = chain([1, 2, 3])
-    expire, _ = ice.select_snapshots_to_expire(snaps, {'main': R(3, 'branch', None, None)}, NOW)
+    expire, unused = ice.select_snapshots_to_expire(snaps, {'main': R(3, 'branch', None, None)}, NOW)
     assert expire == set()
 
 
