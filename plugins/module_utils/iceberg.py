@@ -851,8 +851,9 @@ def is_widening(old, new):
 
 
 def is_narrowing(old, new):
-    return is_widening(old=new, new=old) or (isinstance(old, T.DecimalType) and isinstance(new, T.DecimalType)
-                                     and new.scale == old.scale and new.precision < old.precision)
+    narrower_decimal = (isinstance(old, T.DecimalType) and isinstance(new, T.DecimalType)
+                        and new.scale == old.scale and new.precision < old.precision)
+    return is_widening(old=new, new=old) or narrower_decimal
 
 
 def _pretty(path):

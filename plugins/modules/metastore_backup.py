@@ -167,11 +167,11 @@ options:
 notes:
   - The password is passed to C(pg_dump)/C(pg_restore) as E(PGPASSWORD) only; RV(commands) never contains secrets.
   - An S3 upload that fails and cannot be aborted (endpoint gone) stays an incomplete multipart upload, which is not
-    an object; M(dataplatform.lakehouse.metastore_backup_info) reports it under RV(dataplatform.lakehouse.metastore_backup_info#module:invalid). A bucket lifecycle rule C(AbortIncompleteMultipartUpload)
-    removes such leftovers.
+    an object; M(dataplatform.lakehouse.metastore_backup_info) reports it as invalid. A bucket lifecycle rule
+    C(AbortIncompleteMultipartUpload) removes such leftovers.
   - If the module process itself is killed (SIGKILL), an incomplete multipart upload or a C(NAME.dump.partial) file
-    can remain; neither is ever a good backup, and M(dataplatform.lakehouse.metastore_backup_info) reports both under RV(dataplatform.lakehouse.metastore_backup_info#module:invalid). On SIGTERM/SIGINT
-    the module aborts the upload (removes the partial file) and fails.
+    can remain; neither is ever a good backup, and M(dataplatform.lakehouse.metastore_backup_info) reports both as
+    invalid. On SIGTERM/SIGINT the module aborts the upload (removes the partial file) and fails.
   - O(state=restore) with O(force=true) and O(state=verify) use C(DROP DATABASE ... WITH (FORCE)) on PostgreSQL 13+.
 '''
 
@@ -228,7 +228,7 @@ backup:
   description:
     - V(backup) the backup written (name, location, manifest_location, size, sha256, duration_seconds,
       throughput_mb_s, manifest); in check mode only name and location.
-    - V(restore) and V(verify) the backup used (as an element of RV(backups)).
+    - V(restore) and V(verify) the backup used (like an element of the C(backups) list of M(dataplatform.lakehouse.metastore_backup_info)).
   returned: state is backup, restore or verify
   type: dict
   sample: {"name": "polaris-20261126T101502.123Z", "size": 181000000, "location": "s3://backups/m/polaris-20261126T101502.123Z.dump"}
