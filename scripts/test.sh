@@ -52,9 +52,14 @@ run_units() { python -m pytest -q -p no:cacheprovider tests/unit; }
 run_stack() { ansible-playbook playbooks/local_stack.yml; }
 
 run_molecule() {
-  local rc=0 scenario
+  # The phase's order first (later objectives use what earlier ones set up, as in phase1.yml), then any other.
+  local rc=0 scenario ordered=(local_stack s3_storage iceberg_tables metastore_backup metastore_dr)
   for scenario in molecule/*/molecule.yml; do
     scenario=$(basename "$(dirname "$scenario")")
+    [[ " ${ordered[*]} " == *" $scenario "* ]] || ordered+=("$scenario")
+  done
+  for scenario in "${ordered[@]}"; do
+    [ -f "molecule/$scenario/molecule.yml" ] || continue
     echo "--- molecule scenario $scenario"
     molecule test -s "$scenario" || rc=1
   done

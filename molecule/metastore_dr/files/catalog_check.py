@@ -116,9 +116,12 @@ def split_s3(location):
 
 def s3_objects(client, location):
     bucket, prefix = split_s3(location)
-    for page in client.get_paginator('list_objects_v2').paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get('Contents', []):
-            yield bucket, item['Key']
+    try:
+        for page in client.get_paginator('list_objects_v2').paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get('Contents', []):
+                yield bucket, item['Key']
+    except client.exceptions.NoSuchBucket:
+        return  # nothing was ever written there (a fresh stack)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
