@@ -15,6 +15,7 @@ import datetime
 import hashlib
 import io
 import json
+import secrets
 import signal
 
 import pytest
@@ -46,7 +47,9 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.pg_backup i
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
-CONN = dict(host='127.0.0.1', port=5544, user='polaris', password='s3cret-pw', sslmode='prefer',
+# Generated per run: tests prove the password never reaches argv or messages, so no literal is needed.
+TEST_PASSWORD = secrets.token_urlsafe(16)
+CONN = dict(host='127.0.0.1', port=5544, user='polaris', password=TEST_PASSWORD, sslmode='prefer',
             ssl_rootcert=None, pg_connect_timeout=10)
 
 
@@ -277,9 +280,9 @@ class TestNaming:
 class TestCommandLines:
     def test_password_only_in_environment(self):
         argv = pg_tool_argv('/usr/lib/postgresql/15/bin/pg_dump', CONN, 'polaris')
-        assert 's3cret-pw' not in quote_command(argv)
+        assert TEST_PASSWORD not in quote_command(argv)
         env = pg_env(CONN, base={'PATH': '/usr/bin', 'PGPASSWORD': 'inherited', 'PGSERVICE': 'svc'})
-        assert env['PGPASSWORD'] == 's3cret-pw'
+        assert env['PGPASSWORD'] == TEST_PASSWORD
         assert 'PGSERVICE' not in env and env['PGSSLMODE'] == 'prefer'
         assert '--no-password' in argv  # never prompts
 
@@ -301,7 +304,7 @@ class TestErrorMapping:
                                 'authentication failed for user "polaris"', CONN, 'polaris', action='pg_dump')
         assert msg == ('pg_dump at 127.0.0.1:5544 failed: password authentication failed for user "polaris"; check '
                        'the password (option password or PGPASSWORD).')
-        assert 's3cret-pw' not in msg
+        assert TEST_PASSWORD not in msg
 
     def test_no_password(self):
         assert 'none was given' in describe_pg_error('fe_sendauth: no password supplied', CONN)
