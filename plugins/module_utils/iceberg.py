@@ -860,15 +860,22 @@ def _pretty(path):
     return '.'.join(path)
 
 
-def plan_schema(current, decls, allow=()):
+# Internal marker in the `allow` set of the planners: columns that are not declared are kept (purge_columns=false).
+KEEP_UNDECLARED_COLUMNS = '_keep_undeclared_columns'
+
+
+def plan_schema(current, decls, allow=(), purge_columns=True):
     """Plan the evolution of `current` (a pyiceberg Schema) to the declared columns `decls` (list of FieldDecl).
 
     Allowed: add optional columns, widen types, make required columns optional, change docs, reorder.
     Refused unless listed in `allow` (drop_column, rename_column, require_column): drops, renames, making a column
     required or adding a required one. Always refused: any other type change (narrowing or incompatible), changes
-    of map keys, changing the kind of a nested type.
+    of map keys, changing the kind of a nested type. With purge_columns=False, columns that are not declared are kept
+    (and so never count as drops).
     """
     allow = set(allow or ())
+    if not purge_columns:
+        allow.add(KEEP_UNDECLARED_COLUMNS)
     plan = SchemaPlan()
     _plan_struct(plan, current.as_struct(), decls, (), (), allow)
     return plan
@@ -892,7 +899,7 @@ def _plan_struct(plan, struct, decls, cur_path, new_path, allow):
             matched[d.rename_from] = d
     # drops
     for name, field in current_by_name.items():
-        if name not in matched:
+        if name not in matched and KEEP_UNDECLARED_COLUMNS not in allow:
             desc = "drop column '%s' (%s) and its data" % (_pretty(new_path + (name,)), type_to_string(field.field_type))
             if 'drop_column' in allow:
                 plan.needs_incompatible = True
@@ -2276,7 +2283,7 @@ class IcebergTable(object):
             if fmt_version and fmt_version < tbl.format_version:
                 refused.append('downgrade format-version %d to %d: Iceberg cannot downgrade'
                                % (tbl.format_version, fmt_version))
-            plan = plan_schema(tbl.schema(), decls, allow) if decls else None
+            plan = plan_schema(tbl.schema(), decls, allow, params.get('purge_columns', True)) if decls else None
             if plan:
                 refused.extend(plan.refused)
             if refused:
@@ -2914,6 +2921,7 @@ def table_argument_spec():
         format_version=dict(type='int', choices=[1, 2, 3]),
         properties=dict(type='dict', default={}),
         purge_properties=dict(type='bool', default=False),
+        purge_columns=dict(type='bool', default=True),
         allow_breaking_changes=dict(type='list', elements='str', default=[], choices=list(BREAKING_CHANGE_KINDS)),
         data=dict(type='dict', options=dict(
             mode=dict(type='str', default='append', choices=['append', 'overwrite', 'delete']),

@@ -212,10 +212,16 @@ log_tail:
   returned: failed
   type: list
   elements: str
+elapsed_seconds:
+  description: Seconds the module spent on its work, after Python start-up and imports (what Ansible adds is the rest of the task's time).
+  returned: success
+  type: float
+  sample: 0.412
 '''
 
 import os
 import shutil
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -263,6 +269,8 @@ def main():
         ),
         supports_check_mode=True,
     )
+    # Time spent on the work itself, after interpreter start-up and imports (benchmarks/phase1_walltime.py).
+    started = time.monotonic()
     params = module.params
     state = params['state']
     state_dir = params['state_dir']
@@ -335,7 +343,7 @@ def main():
     for name, reason in unavailable.items():
         facts[name] = dict(available=False, reason=reason)
     result['ansible_facts'] = dict(lakehouse_local_stack=facts)
-    module.exit_json(**result)
+    module.exit_json(elapsed_seconds=round(time.monotonic() - started, 3), **result)
 
 
 if __name__ == '__main__':

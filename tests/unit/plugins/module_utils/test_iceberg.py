@@ -224,6 +224,18 @@ def test_plan_allowed_changes():
     assert not p.needs_incompatible
 
 
+def test_plan_keeps_undeclared_columns_without_purge():
+    # Only 'id', 'name' and a new column declared: the others stay, nothing is refused, only the add is planned.
+    target = [BASE[0], BASE[4], col('extra', 'string')]
+    kept = ice.plan_schema(schema_of(*BASE), decls(*target), (), purge_columns=False)
+    assert not kept.refused, kept.refused
+    assert kept.changes == ["add column 'extra' string"]
+    purged = ice.plan_schema(schema_of(*BASE), decls(*target), ())
+    assert any("drop column 'n'" in r for r in purged.refused)
+    assert any("drop column 'address.city'" in r for r in ice.plan_schema(
+        schema_of(*BASE), decls(*(BASE[:5] + [col('address', 'struct', fields=[col('zip', 'string')])] + BASE[6:])), ()).refused)
+
+
 def test_plan_reorder_is_allowed():
     target = [BASE[1], BASE[0]] + BASE[2:]
     p = plan(target)
