@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Wall time of `ansible-playbook phase1.yml` on a warm local stack, and how much of it is Ansible overhead.
 
     .venv/bin/python benchmarks/phase1_walltime.py [--runs 2] [--fresh] [--json out.json]
