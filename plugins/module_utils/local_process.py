@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
+import json
 import os
 import signal
 import socket
@@ -259,6 +260,15 @@ def stop_pid(pid, expected, term_timeout=30.0):
             pass
         wait_until(lambda: not pid_matches(pid, expected), 10, interval=0.1)
     return True
+
+
+def read_json_file(path):
+    """The JSON document in path, or None when the file is missing, unreadable or not JSON (state files we wrote)."""
+    try:
+        with open(path, encoding='utf-8') as handle:
+            return json.load(handle)
+    except (IOError, OSError, ValueError):
+        return None
 
 
 def write_private_file(path, text):

@@ -38,6 +38,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_proce
     live_pid,
     pid_matches,
     port_open,
+    read_json_file,
     remove_stale_pid_file,
     rss_mib,
     run,
@@ -670,11 +671,7 @@ class CephService(object):
                              service=SERVICE) from exc
 
     def _read_credentials(self):
-        try:
-            with open(self.credentials_file, encoding='utf-8') as handle:
-                data = json.load(handle)
-        except (IOError, OSError, ValueError):
-            return None
+        data = read_json_file(self.credentials_file)
         return data if valid_credentials(data) else None
 
     def _write_credentials(self, creds):
@@ -770,11 +767,7 @@ class CephService(object):
         return cluster is not None and self._read(self.conf_path) == self._render_conf(cluster)
 
     def _load_cluster(self):
-        try:
-            with open(self.cluster_file, encoding='utf-8') as handle:
-                data = json.load(handle)
-        except (IOError, OSError, ValueError):
-            return None
+        data = read_json_file(self.cluster_file)
         return data if isinstance(data, dict) and data.get('fsid') else None
 
     def _save_cluster(self, cluster):

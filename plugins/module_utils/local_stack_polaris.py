@@ -22,8 +22,8 @@ from ansible.module_utils.six.moves.urllib.parse import urlencode
 from ansible.module_utils.urls import open_url
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import (
-    StackError, ensure_port_free, live_pid, remove_stale_pid_file, rss_mib, spawn, stop_pid, tail, wait_until,
-    write_private_file,
+    StackError, ensure_port_free, live_pid, read_json_file, remove_stale_pid_file, rss_mib, spawn, stop_pid, tail,
+    wait_until, write_private_file,
 )
 
 PROCESS_MARKER = 'quarkus-run.jar'
@@ -82,11 +82,7 @@ class PolarisService(object):
         return pid if os.path.abspath(cwd) == os.path.abspath(self.work_dir) else None
 
     def load_credentials(self):
-        try:
-            with open(self.credentials_file) as handle:
-                return json.load(handle)
-        except (IOError, OSError, ValueError):
-            return None
+        return read_json_file(self.credentials_file)
 
     def ready(self):
         status, body = http_json(self.management_uri + '/q/health/ready', timeout=3)
@@ -151,11 +147,8 @@ class PolarisService(object):
             'AWS_RESPONSE_CHECKSUM_VALIDATION': 'WHEN_REQUIRED',
         })
         if self.ceph is not None:
-            try:
-                with open(self.ceph.facts()['credentials_file']) as handle:
-                    s3 = json.load(handle)
-            except (IOError, OSError, ValueError):
-                s3 = None  # Ceph not started yet: Polaris still runs, catalogs on S3 need it later
+            # None when Ceph has not started yet: Polaris still runs, catalogs on S3 need it later.
+            s3 = read_json_file(self.ceph.facts()['credentials_file'])
             if s3:
                 env.update({'AWS_ACCESS_KEY_ID': s3['access_key'], 'AWS_SECRET_ACCESS_KEY': s3['secret_key'],
                             'AWS_REGION': s3.get('region') or 'us-east-1'})

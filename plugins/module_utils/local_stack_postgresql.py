@@ -21,7 +21,8 @@ import re
 import secrets
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import (
-    StackError, ensure_port_free, live_pid, pid_matches, rss_mib, run, stop_pid, tail, wait_until, write_private_file,
+    StackError, ensure_port_free, live_pid, pid_matches, read_json_file, rss_mib, run, stop_pid, tail, wait_until,
+    write_private_file,
 )
 
 SERVER_PROCESS = 'postgres'
@@ -102,11 +103,7 @@ class PostgresqlService(object):
         return pid if pid is not None and pid_matches(pid, SERVER_PROCESS) else None
 
     def load_credentials(self):
-        try:
-            with open(self.credentials_file) as handle:
-                return json.load(handle)
-        except (IOError, OSError, ValueError):
-            return None
+        return read_json_file(self.credentials_file)
 
     def _psql(self, sql, database='postgres', user=None, password=None, tcp=False, timeout=30):
         env = dict(os.environ, PGCONNECT_TIMEOUT='5')
