@@ -3093,7 +3093,9 @@ def run_info(params):
     apply_s3_environment(params)
     identifier = split_identifier(params.get('namespace'), params.get('name'))
     name = identifier_text(identifier)
+    started = time.monotonic()
     catalog = connect(params)
+    connected = time.monotonic()
     tbl = load_table_or_none(catalog, identifier, params)
     if tbl is None:
         return OrderedDict([('changed', False), ('exists', False), ('table', name)])
@@ -3101,10 +3103,16 @@ def run_info(params):
     try:
         out.update(describe_table(tbl, include_files=params.get('files', True),
                                   include_snapshots=params.get('snapshots', True)))
+        # The metadata query: loading the table (catalog lookup + metadata file) and, with files, its manifests.
+        # Connecting to the catalog comes before (once per process), reading rows after.
+        metadata_done = time.monotonic()
         if params.get('query') is not None:
             out['query'] = read_rows(tbl, params['query'], name)
     except IcebergModuleError:
         raise
     except Exception as exc:
         raise IcebergModuleError(describe_catalog_error(exc, params, 'reading %s' % name))
+    out['timings'] = OrderedDict([('connect_seconds', round(connected - started, 3)),
+                                  ('metadata_seconds', round(metadata_done - connected, 3)),
+                                  ('query_seconds', round(time.monotonic() - metadata_done, 3))])
     return out
