@@ -468,9 +468,9 @@ def _iceberg_criteria(data, thresholds):
         tt = num(demo.get('time_travel_seconds'))
     if inside:
         ordered = sorted(inside)
+        median = fmt_number(ordered[len(ordered) // 2])
         detail = ('slowest of %d catalog metadata queries (loading a table: catalog lookup + metadata, measured '
-                  'inside iceberg_table_info; median %s s)' % (
-            len(inside), fmt_number(ordered[len(ordered) // 2])))
+                  'inside iceberg_table_info; median %s s)' % (len(inside), median))
         if walls:
             detail += '; task wall time incl. Python start-up: max %s s' % fmt_number(max(walls))
         detail += '; catalog: %s' % catalog_text
