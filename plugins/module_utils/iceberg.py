@@ -36,7 +36,7 @@ import traceback
 import uuid as uuid_mod
 from collections import OrderedDict, namedtuple
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3 import (
     BOTO3_IMPORT_ERROR,
@@ -960,17 +960,23 @@ def _plan_order(plan, struct, decls, matched, cur_path, new_path):
                      after=cur_path + (op_name[target[index - 1]],))
 
 
-def _plan_field(plan, field, d, cur_path, new_path, allow):
-    shown = _pretty(new_path)
-    if field.required and not d.required:
-        plan.add('optional', cur_path, "make column '%s' optional" % shown)
-    elif not field.required and d.required:
-        desc = "make column '%s' required (existing nulls break readers, writers must always set it)" % shown
+def _plan_required(plan, path, was_required, now_required, optional_desc, required_desc, allow):
+    """Making something optional is always allowed; making it required only with require_column."""
+    if was_required and not now_required:
+        plan.add('optional', path, optional_desc)
+    elif not was_required and now_required:
         if 'require_column' in allow:
             plan.needs_incompatible = True
-            plan.add('required', cur_path, desc)
+            plan.add('required', path, required_desc)
         else:
-            plan.refuse('%s: %s' % (desc, _allow_hint('require_column')))
+            plan.refuse('%s: %s' % (required_desc, _allow_hint('require_column')))
+
+
+def _plan_field(plan, field, d, cur_path, new_path, allow):
+    shown = _pretty(new_path)
+    _plan_required(plan, cur_path, field.required, d.required, "make column '%s' optional" % shown,
+                   "make column '%s' required (existing nulls break readers, writers must always set it)" % shown,
+                   allow)
     if d.doc is not None and (field.doc or None) != (d.doc or None):
         plan.add('doc', cur_path, "set doc of column '%s' to %r" % (shown, d.doc), doc=d.doc)
     _plan_type(plan, field.field_type, d.type, cur_path, new_path, allow)
@@ -1011,15 +1017,8 @@ def _plan_type(plan, cur_type, decl, cur_path, new_path, allow):
         return
     if decl.kind == 'list':
         ep = cur_path + ('element',)
-        if cur_type.element_required and not decl.element_required:
-            plan.add('optional', ep, "make elements of '%s' optional" % shown)
-        elif not cur_type.element_required and decl.element_required:
-            desc = "make elements of '%s' required" % shown
-            if 'require_column' in allow:
-                plan.needs_incompatible = True
-                plan.add('required', ep, desc)
-            else:
-                plan.refuse('%s: %s' % (desc, _allow_hint('require_column')))
+        _plan_required(plan, ep, cur_type.element_required, decl.element_required,
+                       "make elements of '%s' optional" % shown, "make elements of '%s' required" % shown, allow)
         _plan_type(plan, cur_type.element_type, decl.element, ep, new_path + ('element',), allow)
         return
     # map
@@ -1027,15 +1026,8 @@ def _plan_type(plan, cur_type, decl, cur_path, new_path, allow):
         plan.refuse("change the key type of map '%s' from %s to %s: map keys cannot change"
                     % (shown, type_to_string(cur_type.key_type), decl_type_to_string(decl.key)))
     vp = cur_path + ('value',)
-    if cur_type.value_required and not decl.value_required:
-        plan.add('optional', vp, "make values of '%s' optional" % shown)
-    elif not cur_type.value_required and decl.value_required:
-        desc = "make values of '%s' required" % shown
-        if 'require_column' in allow:
-            plan.needs_incompatible = True
-            plan.add('required', vp, desc)
-        else:
-            plan.refuse('%s: %s' % (desc, _allow_hint('require_column')))
+    _plan_required(plan, vp, cur_type.value_required, decl.value_required,
+                   "make values of '%s' optional" % shown, "make values of '%s' required" % shown, allow)
     _plan_type(plan, cur_type.value_type, decl.value, vp, new_path + ('value',), allow)
 
 
@@ -3087,6 +3079,22 @@ def run_table(params, check_mode=False, warn=None):
     result['partition_spec'] = spec_to_data(tbl.spec(), tbl.schema())
     result['properties'] = dict(tbl.properties)
     return result
+
+
+def run_module(module, label, run):
+    """main() of iceberg_table / iceberg_table_info: requirements, one-line errors (the changes refused by a
+    converge returned as `refused`), elapsed_seconds on success."""
+    started = time.monotonic()   # the work, after interpreter start-up and imports (benchmarks/phase1_walltime.py)
+    missing = check_requirements()
+    if missing:
+        module.fail_json(msg=missing_required_lib(missing), exception=PYICEBERG_IMPORT_ERROR)
+    try:
+        result = run(module.params)
+    except IcebergModuleError as exc:
+        module.fail_json(msg=str(exc), **dict((k, v) for k, v in exc.details.items() if k == 'refused'))
+    except Exception as exc:  # a last resort: still one line, with the traceback in `exception`
+        module.fail_json(msg=describe_catalog_error(exc, module.params, label), exception=traceback.format_exc())
+    module.exit_json(elapsed_seconds=round(time.monotonic() - started, 3), **result)
 
 
 def run_info(params):

@@ -579,16 +579,10 @@ elapsed_seconds:
   sample: 0.412
 '''
 
-import time
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg import (
-    IcebergModuleError,
-    PYICEBERG_IMPORT_ERROR,
-    check_requirements,
-    describe_catalog_error,
+    run_module,
     run_table,
     table_argument_spec,
 )
@@ -600,21 +594,14 @@ def main():
         supports_check_mode=True,
         required_by=dict(client_secret=['client_id']),
     )
-    # Time spent on the work itself, after interpreter start-up and imports (benchmarks/phase1_walltime.py).
-    started = time.monotonic()
-    missing = check_requirements()
-    if missing:
-        module.fail_json(msg=missing_required_lib(missing), exception=PYICEBERG_IMPORT_ERROR)
-    try:
-        result = run_table(module.params, check_mode=module.check_mode, warn=module.warn)
-    except IcebergModuleError as exc:
-        module.fail_json(msg=str(exc), **dict((k, v) for k, v in exc.details.items() if k == 'refused'))
-    except Exception as exc:  # a last resort: still one line, with the traceback in `exception`
-        module.fail_json(msg=describe_catalog_error(exc, module.params, 'iceberg_table'),
-                         exception=traceback.format_exc())
-    if not module._diff:
-        result.pop('diff', None)
-    module.exit_json(elapsed_seconds=round(time.monotonic() - started, 3), **result)
+
+    def converge(params):
+        result = run_table(params, check_mode=module.check_mode, warn=module.warn)
+        if not module._diff:
+            result.pop('diff', None)
+        return result
+
+    run_module(module, 'iceberg_table', converge)
 
 
 if __name__ == '__main__':

@@ -220,18 +220,12 @@ elapsed_seconds:
   sample: 0.412
 '''
 
-import time
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg import (
-    IcebergModuleError,
-    PYICEBERG_IMPORT_ERROR,
-    check_requirements,
-    describe_catalog_error,
     info_argument_spec,
     run_info,
+    run_module,
 )
 
 
@@ -241,19 +235,7 @@ def main():
         supports_check_mode=True,
         required_by=dict(client_secret=['client_id']),
     )
-    # Time spent on the work itself, after interpreter start-up and imports (benchmarks/phase1_walltime.py).
-    started = time.monotonic()
-    missing = check_requirements()
-    if missing:
-        module.fail_json(msg=missing_required_lib(missing), exception=PYICEBERG_IMPORT_ERROR)
-    try:
-        result = run_info(module.params)
-    except IcebergModuleError as exc:
-        module.fail_json(msg=str(exc))
-    except Exception as exc:
-        module.fail_json(msg=describe_catalog_error(exc, module.params, 'iceberg_table_info'),
-                         exception=traceback.format_exc())
-    module.exit_json(elapsed_seconds=round(time.monotonic() - started, 3), **result)
+    run_module(module, 'iceberg_table_info', run_info)
 
 
 if __name__ == '__main__':
