@@ -46,7 +46,7 @@ import boto3  # noqa: E402
 from boto3.s3.transfer import TransferConfig  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3 import s3_client  # noqa: E402
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import s3_client  # noqa: E402
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validate import (  # noqa: E402
     measure_throughput, throughput_mb_s)
 

@@ -38,12 +38,12 @@ from collections import OrderedDict, namedtuple
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3 import (
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import (
     BOTO3_IMPORT_ERROR,
-    describe_s3_error,
     s3_argument_spec,
     s3_client,
 )
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error
 
 PYICEBERG_IMPORT_ERROR = None
 try:

@@ -691,8 +691,11 @@ class CephService(object):
             return False, 'no credentials in %s' % self.credentials_file
         try:
             # pylint: disable-next=import-outside-toplevel
-            from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3 import (
-                BOTO3_IMPORT_ERROR, describe_s3_error, s3_client)
+            from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import (
+                BOTO3_IMPORT_ERROR,
+                s3_client,
+            )
+            from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error
         except ImportError as exc:
             return False, S3ClientMissing('cannot load the S3 client layer (%s)' % exc)
         if BOTO3_IMPORT_ERROR:

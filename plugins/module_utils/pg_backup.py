@@ -53,7 +53,7 @@ except ImportError:  # boto3 is only needed for S3 destinations (the module repo
     class ClientError(Exception):
         pass
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3 import describe_s3_error
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error
 
 MANIFEST_FORMAT = 'dataplatform.lakehouse.metastore_backup/v1'
 DUMP_SUFFIX = '.dump'

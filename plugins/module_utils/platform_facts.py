@@ -30,11 +30,8 @@ import re
 from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
 from ansible.module_utils.urls import open_url
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3 import (
-    ClientError,
-    describe_s3_error,
-    s3_client,
-)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import ClientError, s3_client
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validate import (
     identify_server,
     rule_from_s3,

@@ -46,12 +46,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.urls import open_url
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3 import (
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import (
     BOTO3_IMPORT_ERROR,
-    describe_s3_error,
     s3_client,
     s3_session,
 )
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error
 
 try:
     from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError

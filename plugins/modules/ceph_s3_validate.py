@@ -398,7 +398,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3 import (
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import (
     BOTO3_IMPORT_ERROR,
     s3_argument_spec,
     s3_connection_params,

@@ -115,7 +115,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.pg_backup i
     MetastoreBackup,
     S3Store,
 )
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3 import (
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import (
     BOTO3_IMPORT_ERROR,
     s3_argument_spec,
     s3_client,

@@ -261,7 +261,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.platform_fa
     choose_sections,
     gather,
 )
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3 import (
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import (
     BOTO3_IMPORT_ERROR,
     s3_connection_params,
 )

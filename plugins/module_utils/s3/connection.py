@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, dataplatform.lakehouse contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One S3 connection layer for every module: the shared argument spec and the boto3 client factory.
+"""The S3 connection options (one argument spec) and the boto3 client factory, for every module and feature.
 
 The options are documented once in plugins/doc_fragments/s3.py (extends_documentation_fragment:
 dataplatform.lakehouse.s3).
@@ -26,14 +26,18 @@ except ImportError:
     BotoCoreError = ClientError = EndpointConnectionError = SSLError = Exception
 
 
-def s3_argument_spec():
-    """The S3 connection options, shared by ceph_s3_validate, metastore_backup and friends."""
+def s3_argument_spec(required=True):
+    """The S3 connection options (doc fragment dataplatform.lakehouse.s3).
+
+    required=False for modules where S3 is optional (a SQL catalog on a local warehouse, a backup to a directory):
+    then endpoint and keys are not required, and the module decides when they are.
+    """
     return dict(
-        endpoint_url=dict(type='str', required=True, aliases=['s3_endpoint', 's3_url'],
+        endpoint_url=dict(type='str', required=required, aliases=['s3_endpoint', 's3_url'],
                           fallback=(env_fallback, ['LAKEHOUSE_S3_ENDPOINT', 'CEPH_S3_ENDPOINT', 'AWS_ENDPOINT_URL'])),
-        access_key=dict(type='str', required=True, aliases=['aws_access_key_id'], no_log=False,
+        access_key=dict(type='str', required=required, aliases=['aws_access_key_id'], no_log=False,
                         fallback=(env_fallback, ['AWS_ACCESS_KEY_ID'])),
-        secret_key=dict(type='str', required=True, aliases=['aws_secret_access_key'], no_log=True,
+        secret_key=dict(type='str', required=required, aliases=['aws_secret_access_key'], no_log=True,
                         fallback=(env_fallback, ['AWS_SECRET_ACCESS_KEY'])),
         region=dict(type='str', default='us-east-1', fallback=(env_fallback, ['AWS_REGION', 'AWS_DEFAULT_REGION'])),
         validate_certs=dict(type='bool', default=True),
@@ -57,14 +61,18 @@ def s3_connection_params(params):
     return dict((name, params.get(name)) for name in S3_OPTION_NAMES)
 
 
+def require_boto3():
+    if BOTO3_IMPORT_ERROR:
+        raise ImportError('boto3 is required')
+
+
 def s3_session(conn):
     """A boto3 Session holding the credentials and region of `conn`.
 
     Pass it to s3_client(session=...) when one process needs several clients (different checksum or addressing
     settings): clients of one session share the loaded service model (~0.02 s per client instead of ~0.3 s).
     """
-    if BOTO3_IMPORT_ERROR:
-        raise ImportError('boto3 is required')
+    require_boto3()
     return boto3.session.Session(
         aws_access_key_id=conn['access_key'],
         aws_secret_access_key=conn['secret_key'],
@@ -80,8 +88,7 @@ def s3_client(conn, addressing_style='path', signature_version='s3v4', max_attem
     needs; presigned URLs are also SigV4 (boto3 would otherwise sign them with SigV2 on RGW).
     `session`: an s3_session(conn) to reuse (optional; a new session per client otherwise).
     """
-    if BOTO3_IMPORT_ERROR:
-        raise ImportError('boto3 is required')
+    require_boto3()
     verify = conn.get('validate_certs', True)
     if verify and conn.get('ca_bundle'):
         verify = conn['ca_bundle']
@@ -100,29 +107,3 @@ def s3_client(conn, addressing_style='path', signature_version='s3v4', max_attem
     if session is None:
         session = s3_session(conn)
     return session.client('s3', endpoint_url=conn['endpoint_url'], verify=verify, config=config)
-
-
-def describe_s3_error(exc, endpoint_url, action='S3 request'):
-    """Map a boto3/botocore exception to a one-line, actionable message."""
-    if isinstance(exc, ClientError) and hasattr(exc, 'response'):
-        error = exc.response.get('Error', {})
-        code = error.get('Code', 'Unknown')
-        status = exc.response.get('ResponseMetadata', {}).get('HTTPStatusCode')
-        hints = {
-            'SignatureDoesNotMatch': 'the secret key is wrong (or the region/signature version does not match the endpoint)',
-            'InvalidAccessKeyId': 'the access key is not known to this endpoint',
-            'AccessDenied': 'the credentials lack permission for this operation',
-            'NoSuchBucket': 'the bucket does not exist; create it or let the module create it',
-            'MissingContentLength': 'the endpoint rejects aws-chunked uploads; set request_checksum_calculation=when_required',
-        }
-        hint = hints.get(code, error.get('Message') or 'see the endpoint logs')
-        return '%s to %s failed with %s %s: %s.' % (action, endpoint_url, status or '', code, hint)
-    if SSLError is not Exception and isinstance(exc, SSLError):
-        return ('%s to %s failed TLS verification: %s; set ca_bundle to the CA that signed the endpoint '
-                'certificate (or validate_certs=false for a test endpoint).' % (action, endpoint_url, exc))
-    if EndpointConnectionError is not Exception and isinstance(exc, EndpointConnectionError):
-        return ('%s could not connect to %s; check endpoint_url, that the gateway is running and reachable.'
-                % (action, endpoint_url))
-    if BotoCoreError is not Exception and isinstance(exc, BotoCoreError):
-        return '%s to %s failed in the S3 client: %s.' % (action, endpoint_url, exc)
-    return '%s to %s failed: %s.' % (action, endpoint_url, exc)

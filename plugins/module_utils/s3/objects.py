@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dataplatform.lakehouse contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Listing and batch deletes on S3, the one implementation every feature uses (table maintenance, backups,
+validation clean-up, platform facts).
+
+Deletes go through DeleteObjects in batches of 1000: pyarrow's S3FileSystem.delete_file re-creates an empty
+"directory" marker object when it removes the last file of a prefix, which leaves objects behind.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import one_line
+
+DELETE_BATCH = 1000
+
+
+def is_directory_marker(obj):
+    return obj['Key'].endswith('/') and obj.get('Size', 0) == 0
+
+
+def list_objects(client, bucket, prefix='', skip_markers=True):
+    """Yield the ListObjectsV2 entries (dicts with Key, Size, LastModified, ETag) under `prefix`, every page.
+
+    Client errors propagate: callers describe them with s3.errors.describe_s3_error in their own words.
+    """
+    paginator = client.get_paginator('list_objects_v2')
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix or ''):
+        for obj in page.get('Contents', []):
+            if skip_markers and is_directory_marker(obj):
+                continue
+            yield obj
+
+
+def delete_objects(client, bucket, keys, batch=DELETE_BATCH):
+    """Delete `keys` in DeleteObjects batches; return (deleted keys, {key: 'Code Message'} of the refused ones).
+
+    A batch whose request fails as a whole records the error for each of its keys; the remaining batches still run.
+    """
+    keys = list(keys)
+    deleted, errors = [], {}
+    for start in range(0, len(keys), batch):
+        chunk = keys[start:start + batch]
+        try:
+            response = client.delete_objects(
+                Bucket=bucket, Delete={'Objects': [{'Key': k} for k in chunk], 'Quiet': True})
+        except Exception as exc:  # the request itself failed: every key of the batch is left in place
+            for key in chunk:
+                errors[key] = one_line(exc, 200)
+            continue
+        failed = dict((e.get('Key'), '%s %s' % (e.get('Code'), e.get('Message'))) for e in response.get('Errors', []))
+        for key in chunk:
+            if key in failed:
+                errors[key] = failed[key]
+            else:
+                deleted.append(key)
+    return deleted, errors
