@@ -21,16 +21,14 @@ def is_duration_text(text):
 
 def parse_duration(value, where, positive=False, error=LakehouseError):
     """Seconds (float) of `value`; `where` names the option in the error; `error` is the class raised."""
-    if isinstance(value, bool):
-        match = None
-    elif isinstance(value, (int, float)):
+    seconds = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = float(value)
-        match = True
-    else:
+    elif not isinstance(value, bool):
         match = DURATION_RE.match(str(value or '').lower())
         if match:
             seconds = float(match.group(1)) * UNIT_SECONDS[match.group(2)]
-    if not match:
+    if seconds is None:
         raise error("%s: '%s' is not a duration; use seconds or a value such as 3d, 36h, 90m, 30s." % (where, value))
     if positive and seconds <= 0:
         raise error('%s must be positive (got %r).' % (where, value))

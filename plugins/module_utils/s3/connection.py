@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The S3 connection options (one argument spec) and the boto3 client factory, for every module and feature.
 
+Package s3: connection (this file), errors (description, predicates), objects (listing, batch deletes).
+
 The options are documented once in plugins/doc_fragments/s3.py (extends_documentation_fragment:
 dataplatform.lakehouse.s3).
 """
@@ -19,7 +21,8 @@ BOTO3_IMPORT_ERROR = None
 try:
     import boto3
     from botocore.config import Config
-    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, SSLError
+    # Re-exported: the exception classes every feature catches, defined (as Exception) even without botocore.
+    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, SSLError  # pylint: disable=unused-import
 except ImportError:
     BOTO3_IMPORT_ERROR = traceback.format_exc()
     # Names kept defined so that `except (ClientError, ...)` clauses still compile without boto3.

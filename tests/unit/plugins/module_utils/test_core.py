@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+"""The collection-wide base: one error class, one duration parser, the S3 error predicates and batch deletes."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+from botocore.exceptions import ClientError
+
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.durations import parse_duration
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError, one_line
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import merge_specs
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3 import errors as s3_errors
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.objects import delete_objects
+
+
+def client_error(code, status, operation='HeadBucket'):
+    return ClientError({'Error': {'Code': code, 'Message': 'msg'}, 'ResponseMetadata': {'HTTPStatusCode': status}},
+                       operation)
+
+
+def test_one_line_squashes_and_cuts():
+    assert one_line('a\n  b\tc') == 'a b c'
+    assert one_line('x' * 50, limit=10) == 'xxxxxxx...'
+
+
+def test_lakehouse_error_is_one_line_with_details():
+    err = LakehouseError('first line\nsecond line..', refused=['drop a'])
+    assert str(err) == 'first line second line.'
+    assert err.details == {'refused': ['drop a']}
+
+
+@pytest.mark.parametrize('value, seconds', [('3d', 259200.0), ('36h', 129600.0), ('90m', 5400.0), ('250ms', 0.25),
+                                            (30, 30.0), ('45', 45.0)])
+def test_parse_duration(value, seconds):
+    assert parse_duration(value, 'opt') == seconds
+
+
+@pytest.mark.parametrize('value', [True, 'soon', '', None, '-3d'])
+def test_parse_duration_refuses(value):
+    with pytest.raises(LakehouseError, match='^opt: .* is not a duration'):
+        parse_duration(value, 'opt')
+
+
+def test_parse_duration_positive():
+    with pytest.raises(LakehouseError, match='must be positive'):
+        parse_duration(0, 'backup_max_age', positive=True)
+
+
+def test_merge_specs_own_options_win():
+    spec = merge_specs({'region': {'default': 'eu'}}, [{'region': {'default': 'us'}, 'endpoint_url': {}}])
+    assert spec == {'region': {'default': 'eu'}, 'endpoint_url': {}}
+
+
+def test_s3_not_found_predicates():
+    assert s3_errors.is_not_found(client_error('404', 404))
+    assert s3_errors.is_not_found(client_error('NoSuchKey', 404, 'GetObject'))
+    assert not s3_errors.is_not_found(client_error('AccessDenied', 403))
+    assert s3_errors.is_bucket_missing(client_error('NoSuchBucket', 404, 'ListObjectsV2'))
+    assert not s3_errors.is_bucket_missing(client_error('AccessDenied', 403))
+
+
+def test_s3_forbidden_head_names_the_cause():
+    msg = s3_errors.describe_s3_error(client_error('403', 403), 'http://127.0.0.1:7480', 'Backup')
+    assert '403 403' not in msg
+    assert msg.startswith('Backup to http://127.0.0.1:7480 failed with 403: access denied')
+    assert 'secret key' in msg
+
+
+class _BatchClient(object):
+    """Answers DeleteObjects like RGW: refuses one key, and a whole request when asked to."""
+
+    def __init__(self, refuse_key=None, fail_batch=None):
+        self.calls = []
+        self.refuse_key = refuse_key
+        self.fail_batch = fail_batch
+
+    def delete_objects(self, Bucket, Delete):
+        self.calls.append([o['Key'] for o in Delete['Objects']])
+        if self.fail_batch is not None and len(self.calls) - 1 == self.fail_batch:
+            raise client_error('SlowDown', 503, 'DeleteObjects')
+        errors = [{'Key': k, 'Code': 'AccessDenied', 'Message': 'no'} for k in self.calls[-1] if k == self.refuse_key]
+        return {'Errors': errors}
+
+
+def test_delete_objects_batches_of_1000_and_reports_refusals():
+    keys = ['k%04d' % i for i in range(2500)]
+    client = _BatchClient(refuse_key='k0007', fail_batch=2)
+    deleted, errors = delete_objects(client, 'b', keys)
+    assert [len(c) for c in client.calls] == [1000, 1000, 500]
+    assert errors['k0007'] == 'AccessDenied no'
+    assert len(errors) == 1 + 500 and all(k in errors for k in keys[2000:])
+    assert len(deleted) == 2500 - 501
