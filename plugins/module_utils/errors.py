@@ -28,10 +28,14 @@ class LakehouseError(Exception):
     """A failure with a one-line, actionable message (what went wrong, what to do) and result details.
 
     ``details`` are returned as keys of the failed module result (never put a secret there).
+    ``limit``: the longest message kept (None: squash whitespace only, for features whose messages append the
+    state of what was kept and deleted and must never lose it).
     """
 
+    limit = MESSAGE_LIMIT
+
     def __init__(self, message, **details):
-        message = one_line(message)
+        message = one_line(message, self.limit)
         while message.endswith('..') and not message.endswith('...'):
             message = message[:-1]
         super(LakehouseError, self).__init__(message)

@@ -38,6 +38,9 @@ from collections import OrderedDict, namedtuple
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError, one_line
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.durations import is_duration_text, parse_duration
+
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import (
     BOTO3_IMPORT_ERROR,
     s3_argument_spec,
@@ -81,22 +84,8 @@ DEFAULT_ORPHAN_GUARD = '3d'
 MIN_ORPHAN_GUARD_SECONDS = 60
 
 
-class IcebergModuleError(Exception):
-    """An error whose message is a single line, fit for fail_json(msg=...)."""
-
-    def __init__(self, msg, **details):
-        msg = one_line(msg)
-        while msg.endswith('..') and not msg.endswith('...'):
-            msg = msg[:-1]
-        super(IcebergModuleError, self).__init__(msg)
-        self.details = details
-
-
-def one_line(text, limit=900):
-    text = ' '.join(str(text).split())
-    if len(text) > limit:
-        text = text[:limit - 3] + '...'
-    return text
+class IcebergModuleError(LakehouseError):
+    """A catalog or table operation failed (one line); details: `refused` changes, `definite` (not committed)."""
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -1147,20 +1136,6 @@ def plan_properties(current, desired, purge):
 # Time / duration parsing
 # ---------------------------------------------------------------------------------------------------------------------
 
-_DURATION_RE = re.compile(r'^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$')
-_DURATION_UNITS = {'ms': 0.001, 's': 1, None: 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
-
-
-def parse_duration(value, where):
-    """'3d', '12h', '90m', '30s', 3600 (seconds) -> seconds (float)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    match = _DURATION_RE.match(str(value or '').lower())
-    if not match:
-        raise IcebergModuleError("%s: '%s' is not a duration (e.g. 3d, 12h, 90m, 30s)." % (where, value))
-    return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
-
-
 def parse_point_in_time(value, where, now_ms=None):
     """An ISO-8601 timestamp (naive = UTC), epoch milliseconds, or a duration meaning 'that long ago' -> epoch ms."""
     if now_ms is None:
@@ -1172,8 +1147,8 @@ def parse_point_in_time(value, where, now_ms=None):
     text = str(value).strip()
     if re.match(r'^\d{12,}$', text):
         return int(text)
-    if _DURATION_RE.match(text.lower()) and not re.match(r'^\d{4}-', text):
-        return now_ms - int(parse_duration(text, where) * 1000)
+    if is_duration_text(text) and not re.match(r'^\d{4}-', text):
+        return now_ms - int(parse_duration(text, where, error=IcebergModuleError) * 1000)
     try:
         parsed = datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
     except ValueError:
@@ -2687,7 +2662,8 @@ class IcebergTable(object):
     # -- maintenance: orphan files ---------------------------------------------------------------------------------
 
     def remove_orphan_files(self, tbl, opts):
-        guard_s = parse_duration(opts.get('older_than') or DEFAULT_ORPHAN_GUARD, 'remove_orphan_files.older_than')
+        guard_s = parse_duration(opts.get('older_than') or DEFAULT_ORPHAN_GUARD, 'remove_orphan_files.older_than',
+                                 error=IcebergModuleError)
         if guard_s < MIN_ORPHAN_GUARD_SECONDS:
             raise IcebergModuleError('remove_orphan_files.older_than must be at least %ds: younger files may belong to '
                                      'commits in flight.' % MIN_ORPHAN_GUARD_SECONDS)

@@ -20,13 +20,16 @@ import socket
 import subprocess
 import time
 
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError
 
-class StackError(Exception):
-    """A failure with a one-line, actionable message (what went wrong and what to do)."""
+
+class StackError(LakehouseError):
+    """A service of the local stack failed (what went wrong and what to do), with the service and its log tail."""
+
+    limit = None   # the messages name ports, PIDs and paths; never cut them
 
     def __init__(self, message, service=None, log_tail=None):
         super(StackError, self).__init__(message)
-        self.message = message
         self.service = service
         self.log_tail = log_tail or []
 

@@ -35,6 +35,9 @@ import uuid
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.files import fsync_dir
+
 PSYCOPG_IMPORT_ERROR = None
 try:
     import psycopg
@@ -78,13 +81,10 @@ _SHA256_RE = re.compile(r'^[0-9a-f]{64}$')
 _STAMP_FORMAT = '%Y%m%dT%H%M%S'
 
 
-class BackupError(Exception):
-    """A failure with a one-line, actionable message plus structured details for the module result."""
+class BackupError(LakehouseError):
+    """A backup, restore or verification failed; the message ends with what was kept and what was deleted."""
 
-    def __init__(self, message, **details):
-        super(BackupError, self).__init__(message)
-        self.message = message
-        self.details = details
+    limit = None   # never cut: the end of the message says what happened to the older backups
 
 
 class Interrupted(BaseException):
@@ -920,13 +920,6 @@ class DirectoryStore(object):
         except OSError as exc:
             raise BackupError('Cannot read %s: %s.' % (self.location(filename), exc.strerror))
 
-    def _fsync_dir(self):
-        fd = os.open(self.path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
     def _open_partial(self, filename):
         partial = self.location(filename) + PARTIAL_SUFFIX
         try:
@@ -938,7 +931,7 @@ class DirectoryStore(object):
         os.fsync(fd)
         os.close(fd)
         os.rename(partial, self.location(filename))
-        self._fsync_dir()
+        fsync_dir(self.path, strict=True)
 
     def write_small(self, filename, data):
         partial, fd = self._open_partial(filename)
@@ -970,7 +963,7 @@ class DirectoryStore(object):
             except OSError as exc:
                 if exc.errno != errno.ENOENT:
                     raise BackupError('Cannot delete %s: %s.' % (self.location(filename), exc.strerror))
-        self._fsync_dir()
+        fsync_dir(self.path, strict=True)
 
     def upload_stream(self, filename, read_part, part_size, before_complete=None, max_in_flight=2):
         partial, fd = self._open_partial(filename)

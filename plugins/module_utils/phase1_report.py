@@ -36,6 +36,9 @@ import traceback
 import uuid
 import xml.etree.ElementTree as ET
 
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.files import fsync_dir
+
 REPORT_FORMAT = 'dataplatform.lakehouse.phase1_report/v1'
 PASSED = 'passed'
 FAILED = 'failed'
@@ -89,12 +92,8 @@ CRITERIA = {
 }
 
 
-class ReportError(Exception):
-    """An error with a one-line, actionable message."""
-
-    def __init__(self, message):
-        super(ReportError, self).__init__(message)
-        self.message = message
+class ReportError(LakehouseError):
+    """The report cannot be made or written (one actionable line)."""
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -1186,19 +1185,6 @@ def same_content(directory, files):
     return True
 
 
-def _fsync_dir(path):
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _clean_stale(root):
     """Remove temporary directories of runs killed more than STALE_TEMP_SECONDS ago."""
     now = time.time()
@@ -1237,7 +1223,7 @@ def update_link(root, timestamp, check_mode=False):
         except OSError:
             pass
         raise ReportError('cannot update %s: %s' % (link, exc.strerror or exc))
-    _fsync_dir(root)
+    fsync_dir(root)
     return True
 
 
@@ -1280,7 +1266,7 @@ def write_report(root, timestamp, files, latest_link=True, check_mode=False):
                     os.fsync(handle.fileno())
                 os.chmod(path, 0o644)
             os.chmod(temp, 0o755)
-            _fsync_dir(temp)
+            fsync_dir(temp)
             if os.path.isdir(target):
                 old = os.path.join(root, '.%s.old-%s' % (timestamp, uuid.uuid4().hex[:8]))
                 os.rename(target, old)
@@ -1288,7 +1274,7 @@ def write_report(root, timestamp, files, latest_link=True, check_mode=False):
                 shutil.rmtree(old, ignore_errors=True)
             else:
                 os.rename(temp, target)
-            _fsync_dir(root)
+            fsync_dir(root)
         except (IOError, OSError) as exc:
             shutil.rmtree(temp, ignore_errors=True)
             raise ReportError('cannot write the report into %s: %s' % (target, getattr(exc, 'strerror', None) or exc))

@@ -25,11 +25,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import re
 
 from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
 from ansible.module_utils.urls import open_url
 
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.durations import parse_duration
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError, one_line
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import ClientError, s3_client
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validate import (
@@ -43,7 +44,6 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg imp
     describe_catalog_error,
     describe_table,
     identifier_text,
-    one_line,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.pg_backup import (
     BackupError,
@@ -57,37 +57,8 @@ SECTIONS = ('s3', 'catalog', 'backups', 'polaris')
 SQL_NAMESPACE_MARKER = 'exists'
 
 
-class PlatformFactsError(Exception):
-    """An error whose message is one actionable line."""
-
-    def __init__(self, msg):
-        super(PlatformFactsError, self).__init__(one_line(msg))
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# Durations
-# ---------------------------------------------------------------------------------------------------------------------
-
-_DURATION_RE = re.compile(r'^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$')
-_UNIT_SECONDS = {'': 1, 's': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
-
-
-def parse_duration(value, option='backup_max_age'):
-    """Seconds of a duration given as a number of seconds or as '<n>[s|m|h|d|w]' (e.g. '2d', '36h')."""
-    if isinstance(value, bool):
-        raise PlatformFactsError('%s: %r is not a duration; use seconds or a value such as 2d, 36h, 90m.'
-                                 % (option, value))
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        match = _DURATION_RE.match(str(value or '').lower())
-        if not match:
-            raise PlatformFactsError('%s: %r is not a duration; use seconds or a value such as 2d, 36h, 90m.'
-                                     % (option, value))
-        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    if seconds <= 0:
-        raise PlatformFactsError('%s must be positive (got %r).' % (option, value))
-    return int(round(seconds))
+class PlatformFactsError(LakehouseError):
+    """The platform cannot be introspected (one actionable line)."""
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -457,7 +428,10 @@ def gather(params, sections, s3_conn):
     if 'catalog' in sections:
         doc['catalog'] = catalog_facts(params, params.get('namespaces'), volatile=params.get('volatile', True))
     if 'backups' in sections:
-        max_age = parse_duration(params['backup_max_age']) if params.get('backup_max_age') is not None else None
+        max_age = None
+        if params.get('backup_max_age') is not None:
+            max_age = int(round(parse_duration(params['backup_max_age'], 'backup_max_age', positive=True,
+                                               error=PlatformFactsError)))
         store = backup_store(s3_conn, params.get('backup_bucket'), params.get('backup_prefix'),
                              params.get('backup_directory'), client=client)
         doc['backups'] = backup_facts(store, params.get('backup_databases'), max_age,

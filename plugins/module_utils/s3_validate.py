@@ -52,6 +52,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connecti
     s3_session,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import one_line
 
 try:
     from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
@@ -180,14 +181,6 @@ class CheckOutcome(Exception):
 # ---------------------------------------------------------------------------------------------------------------
 # Pure helpers (unit tested)
 # ---------------------------------------------------------------------------------------------------------------
-def one_line(text, limit=400):
-    """Squash whitespace so that a message is one line; cut it at `limit` characters."""
-    text = re.sub(r'\s+', ' ', '%s' % (text,)).strip()
-    if len(text) > limit:
-        text = text[:limit - 3].rstrip() + '...'
-    return text
-
-
 def percentile(values, pct):
     """Percentile with linear interpolation between closest ranks (numpy's default 'linear' method).
 
@@ -400,7 +393,7 @@ def s3_error_outcome(exc, endpoint_url, action, status=FAIL, remedy=None):
             remedy = 'check endpoint_url and that the gateway is running'
         else:
             remedy = 'see the gateway log for the request (radosgw log, debug_rgw=20)'
-    return CheckOutcome(status, one_line(describe_s3_error(exc, endpoint_url, action)), remedy,
+    return CheckOutcome(status, one_line(describe_s3_error(exc, endpoint_url, action), 400), remedy,
                         data={'error_code': code} if code else {})
 
 

@@ -398,6 +398,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import one_line
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import (
     BOTO3_IMPORT_ERROR,
     s3_argument_spec,
@@ -406,7 +407,6 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connecti
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validate import (
     BASELINE_DEFAULTS,
     CHECK_CHOICES,
-    one_line,
     validate,
 )
 

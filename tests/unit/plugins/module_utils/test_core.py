@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.durations import parse_duration
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError, one_line
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import merge_specs
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.platform_facts import PlatformFactsError
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3 import errors as s3_errors
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.objects import delete_objects
 
@@ -92,3 +93,20 @@ def test_delete_objects_batches_of_1000_and_reports_refusals():
     assert errors['k0007'] == 'AccessDenied no'
     assert len(errors) == 1 + 500 and all(k in errors for k in keys[2000:])
     assert len(deleted) == 2500 - 501
+
+
+# backup_max_age of platform_info: a positive duration, whole seconds, the option named in a one-line error
+@pytest.mark.parametrize('value, seconds', [
+    ('2d', 172800), ('36h', 129600), ('90m', 5400), ('45s', 45), ('1w', 604800), ('1.5d', 129600), (3600, 3600),
+    ('7200', 7200), (' 2D ', 172800),
+])
+def test_parse_duration_backup_max_age(value, seconds):
+    assert int(round(parse_duration(value, 'backup_max_age', positive=True))) == seconds
+
+
+@pytest.mark.parametrize('value', ['', 'two days', '2y', '-1d', 0, True, None])
+def test_parse_duration_backup_max_age_refuses(value):
+    with pytest.raises(PlatformFactsError) as err:
+        parse_duration(value, 'backup_max_age', positive=True, error=PlatformFactsError)
+    assert 'backup_max_age' in str(err.value)
+    assert '\n' not in str(err.value)

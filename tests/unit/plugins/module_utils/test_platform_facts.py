@@ -26,23 +26,6 @@ boto3 = pytest.importorskip('boto3')
 stub = pytest.importorskip('botocore.stub')
 
 
-# ------------------------------------------------------------------------------------------------------- durations
-@pytest.mark.parametrize('value, seconds', [
-    ('2d', 172800), ('36h', 129600), ('90m', 5400), ('45s', 45), ('1w', 604800), ('1.5d', 129600), (3600, 3600),
-    ('7200', 7200), (' 2D ', 172800),
-])
-def test_parse_duration(value, seconds):
-    assert pf.parse_duration(value) == seconds
-
-
-@pytest.mark.parametrize('value', ['', 'two days', '2y', '-1d', 0, True, None])
-def test_parse_duration_refuses(value):
-    with pytest.raises(pf.PlatformFactsError) as err:
-        pf.parse_duration(value)
-    assert 'backup_max_age' in str(err.value)
-    assert '\n' not in str(err.value)
-
-
 # ------------------------------------------------------------------------------------------------------------- S3
 def test_normalize_rule_keeps_what_is_set():
     assert pf.normalize_rule({'ID': 'expire-tmp', 'Filter': {'Prefix': 'tmp/'}, 'Status': 'Enabled',
