@@ -36,17 +36,18 @@ import traceback
 import uuid as uuid_mod
 from collections import OrderedDict, namedtuple
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError, one_line
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.durations import is_duration_text, parse_duration
-
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import (
     BOTO3_IMPORT_ERROR,
     s3_argument_spec,
     s3_client,
+    s3_connection_params,
 )
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error, is_bucket_missing
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.objects import delete_objects, list_objects
 
 PYICEBERG_IMPORT_ERROR = None
 try:
@@ -85,24 +86,22 @@ MIN_ORPHAN_GUARD_SECONDS = 60
 
 
 class IcebergModuleError(LakehouseError):
-    """A catalog or table operation failed (one line); details: `refused` changes, `definite` (not committed)."""
+    """A catalog or table operation failed (one line); details: the `refused` changes of a converge.
+
+    `definite`: the failure was a commit conflict, so the commit certainly did not land (internal, not returned).
+    """
+
+    def __init__(self, message, definite=False, **details):
+        super(IcebergModuleError, self).__init__(message, **details)
+        self.definite = definite
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Catalog connection
 # ---------------------------------------------------------------------------------------------------------------------
 
-# S3 options reused from the collection's shared S3 spec; for Iceberg they are optional (a SQL catalog on a local
-# warehouse needs none) and they configure both PyIceberg's pyarrow FileIO and the boto3 client used for listing
-# and batch deletes during maintenance.
-_S3_OPTIONS_REUSED = ('endpoint_url', 'access_key', 'secret_key', 'region', 'validate_certs', 'ca_bundle',
-                      'request_checksum_calculation', 'response_checksum_validation', 'connect_timeout',
-                      'read_timeout')
-
-
 def iceberg_catalog_argument_spec():
     """Catalog + FileIO options shared by iceberg_table and iceberg_table_info (doc fragment dataplatform.lakehouse.iceberg)."""
-    s3 = s3_argument_spec()
     spec = dict(
         catalog_type=dict(type='str', default='rest', choices=['rest', 'sql', 'hive']),
         catalog_name=dict(type='str', default='lakehouse'),
@@ -122,10 +121,9 @@ def iceberg_catalog_argument_spec():
         commit_retries=dict(type='int', default=8),
         commit_retry_max_wait=dict(type='float', default=5.0),
     )
-    for name in _S3_OPTIONS_REUSED:
-        option = dict(s3[name])
-        option.pop('required', None)
-        spec[name] = option
+    # The S3 options of the collection's S3 layer, optional here (a SQL catalog on a local warehouse needs none):
+    # they configure PyIceberg's pyarrow FileIO and the boto3 client of maintenance's listings and batch deletes.
+    spec.update(s3_argument_spec(required=False))
     return spec
 
 
@@ -201,10 +199,14 @@ def apply_s3_environment(params):
     os.environ.setdefault('AWS_EC2_METADATA_DISABLED', 'true')
 
 
+# For LakehouseModule(requirements=[ICEBERG_REQUIREMENT]).
+ICEBERG_REQUIREMENT = ('pyiceberg[pyarrow,pyiceberg-core] >= 0.12, < 0.13 and pyarrow', PYICEBERG_IMPORT_ERROR)
+
+
 def check_requirements():
     """Return a one-line message if a Python dependency is missing, else None."""
     if PYICEBERG_IMPORT_ERROR:
-        return 'pyiceberg[pyarrow,pyiceberg-core] >= 0.12, < 0.13 and pyarrow'
+        return ICEBERG_REQUIREMENT[0]
     return None
 
 
@@ -280,7 +282,7 @@ def _s3_hint(text):
                 'response_checksum_validation to when_required (what ceph_s3_validate recommends).')
     if 'ACCESS_DENIED' in text or 'AccessDenied' in text or 'InvalidAccessKeyId' in text or 'SignatureDoesNotMatch' in text:
         return '; check access_key/secret_key (the client uses its own S3 keys, none are vended).'
-    if 'NoSuchBucket' in text or 'NO_SUCH_BUCKET' in text:
+    if is_bucket_missing(text):  # pyarrow's text: the S3 layer's predicate reads boto3 errors and text alike
         return '; the warehouse bucket does not exist.'
     if 'resolve' in text.lower() or 'connect' in text.lower():
         return '; check endpoint_url and s3_path_style_access.'
@@ -1236,9 +1238,8 @@ def under(uri_norm, prefixes):
 class ObjectStore(object):
     """Lists and deletes files under table locations.
 
-    S3 locations use the collection's boto3 client (plugins/module_utils/s3.py): ListObjectsV2 and DeleteObjects in
-    batches of 1000. pyarrow's S3FileSystem.delete_file re-creates an empty "directory" marker object when it
-    removes the last file of a prefix, which would leave objects behind and spoil object counts.
+    S3 locations go through the S3 layer (plugins/module_utils/s3/objects.py: ListObjectsV2 without directory
+    markers, DeleteObjects in batches of 1000), never pyarrow's delete_file, which re-creates a "directory" marker.
     Other schemes (local files) go through the table's pyarrow FileIO.
     """
 
@@ -1251,7 +1252,7 @@ class ObjectStore(object):
         if self._client is None:
             if BOTO3_IMPORT_ERROR:
                 raise IcebergModuleError('boto3 is required to list and delete files in S3 during maintenance.')
-            conn = dict((name, self.params.get(name)) for name in _S3_OPTIONS_REUSED)
+            conn = s3_connection_params(self.params)
             conn['region'] = conn.get('region') or 'us-east-1'
             self._client = s3_client(conn, addressing_style='path' if self.params.get('s3_path_style_access', True)
                                      else 'virtual', max_pool_connections=16)
@@ -1267,12 +1268,8 @@ class ObjectStore(object):
             prefix = parsed.path.lstrip('/').rstrip('/')
             prefix = prefix + '/' if prefix else ''
             try:
-                paginator = self._s3().get_paginator('list_objects_v2')
-                for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-                    for obj in page.get('Contents', []):
-                        if obj['Key'].endswith('/') and obj['Size'] == 0:
-                            continue  # directory marker, not a file
-                        yield ('s3://%s/%s' % (bucket, obj['Key']), obj['Size'], obj['LastModified'].timestamp())
+                for obj in list_objects(self._s3(), bucket, prefix):
+                    yield ('s3://%s/%s' % (bucket, obj['Key']), obj['Size'], obj['LastModified'].timestamp())
             except IcebergModuleError:
                 raise
             except Exception as exc:
@@ -1301,22 +1298,9 @@ class ObjectStore(object):
             else:
                 others.append(uri)
         for bucket, keys in by_bucket.items():
-            for start in range(0, len(keys), 1000):
-                chunk = keys[start:start + 1000]
-                try:
-                    response = self._s3().delete_objects(
-                        Bucket=bucket, Delete={'Objects': [{'Key': k} for k in chunk], 'Quiet': True})
-                except IcebergModuleError:
-                    raise
-                except Exception as exc:
-                    errors.extend('s3://%s/%s: %s' % (bucket, k, one_line(exc, 200)) for k in chunk)
-                    continue
-                failed = dict((e.get('Key'), '%s %s' % (e.get('Code'), e.get('Message'))) for e in response.get('Errors', []))
-                for key in chunk:
-                    if key in failed:
-                        errors.append('s3://%s/%s: %s' % (bucket, key, failed[key]))
-                    else:
-                        deleted.append('s3://%s/%s' % (bucket, key))
+            gone, refused = delete_objects(self._s3(), bucket, keys)
+            deleted.extend('s3://%s/%s' % (bucket, key) for key in gone)
+            errors.extend('s3://%s/%s: %s' % (bucket, key, refused[key]) for key in keys if key in refused)
         for uri in others:
             try:
                 self.io.delete(uri)
@@ -2452,7 +2436,7 @@ class IcebergTable(object):
         try:
             return self.retry(attempt, 'appending to')
         except IcebergModuleError as exc:
-            if exc.details.get('definite'):
+            if exc.definite:
                 cleanup()
             raise
 
@@ -3057,20 +3041,9 @@ def run_table(params, check_mode=False, warn=None):
     return result
 
 
-def run_module(module, label, run):
-    """main() of iceberg_table / iceberg_table_info: requirements, one-line errors (the changes refused by a
-    converge returned as `refused`), elapsed_seconds on success."""
-    started = time.monotonic()   # the work, after interpreter start-up and imports (benchmarks/phase1_walltime.py)
-    missing = check_requirements()
-    if missing:
-        module.fail_json(msg=missing_required_lib(missing), exception=PYICEBERG_IMPORT_ERROR)
-    try:
-        result = run(module.params)
-    except IcebergModuleError as exc:
-        module.fail_json(msg=str(exc), **dict((k, v) for k, v in exc.details.items() if k == 'refused'))
-    except Exception as exc:  # a last resort: still one line, with the traceback in `exception`
-        module.fail_json(msg=describe_catalog_error(exc, module.params, label), exception=traceback.format_exc())
-    module.exit_json(elapsed_seconds=round(time.monotonic() - started, 3), **result)
+def describe_unexpected(params, label):
+    """The one-line description of an unexpected exception of iceberg_table / iceberg_table_info."""
+    return lambda exc: describe_catalog_error(exc, params, label)
 
 
 def run_info(params):

@@ -12,7 +12,8 @@ requirements=[...])`` and ``module.run(service_function, ...)``. The base
   a pip name and the import traceback, or None when it imported);
 * maps a LakehouseError to ``fail_json(msg=<one line>, **details)`` and any other exception to one line plus the
   traceback in ``exception`` (never a bare traceback as the message);
-* adds ``elapsed_seconds`` (the work after interpreter start-up and imports) to every result, successful or not.
+* adds ``elapsed_seconds`` (the work after interpreter start-up and imports) to every result, successful or not;
+* returns ``diff`` only in diff mode (features always compute it; it can be large).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -40,6 +41,7 @@ class LakehouseModule(AnsibleModule):
     """AnsibleModule with the collection's connection specs, library checks, timing and error mapping."""
 
     def __init__(self, argument_spec, connections=(), requirements=(), **kwargs):
+        """requirements: (pip requirement, import traceback or None) pairs, checked after argument parsing."""
         self._started = time.monotonic()
         super(LakehouseModule, self).__init__(argument_spec=merge_specs(argument_spec, connections), **kwargs)
         for library, import_error in requirements:
@@ -54,6 +56,8 @@ class LakehouseModule(AnsibleModule):
             self.fail_json(msg=missing_required_lib(library), exception=import_error)
 
     def exit_json(self, **kwargs):
+        if not self._diff:
+            kwargs.pop('diff', None)
         kwargs.setdefault('elapsed_seconds', self.elapsed())
         super(LakehouseModule, self).exit_json(**kwargs)
 

@@ -56,7 +56,7 @@ except ImportError:  # boto3 is only needed for S3 destinations (the module repo
     class ClientError(Exception):
         pass
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error, is_not_found
 
 MANIFEST_FORMAT = 'dataplatform.lakehouse.metastore_backup/v1'
 DUMP_SUFFIX = '.dump'
@@ -673,9 +673,7 @@ class S3Store(object):
             self.client.head_bucket(Bucket=self.bucket)
             return False
         except ClientError as exc:
-            status = exc.response.get('ResponseMetadata', {}).get('HTTPStatusCode')
-            code = exc.response.get('Error', {}).get('Code')
-            if status != 404 and code not in ('404', 'NoSuchBucket', 'NotFound'):
+            if not is_not_found(exc):
                 raise self._error(exc, 'Checking bucket %s' % self.bucket)
         except BotoCoreError as exc:
             raise self._error(exc, 'Checking bucket %s' % self.bucket)
@@ -724,7 +722,7 @@ class S3Store(object):
         try:
             head = self.client.head_object(Bucket=self.bucket, Key=self.key(filename))
         except ClientError as exc:
-            if exc.response.get('ResponseMetadata', {}).get('HTTPStatusCode') == 404:
+            if is_not_found(exc):
                 return None
             raise self._error(exc, 'Reading %s' % self.location(filename))
         except BotoCoreError as exc:

@@ -32,7 +32,7 @@ from ansible.module_utils.urls import open_url
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.durations import parse_duration
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError, one_line
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import ClientError, s3_client
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error, error_code, is_not_found
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validate import (
     identify_server,
     rule_from_s3,
@@ -65,12 +65,6 @@ class PlatformFactsError(LakehouseError):
 # S3
 # ---------------------------------------------------------------------------------------------------------------------
 
-def _error_code(exc):
-    if hasattr(exc, 'response'):
-        return (exc.response.get('Error') or {}).get('Code')
-    return None
-
-
 def normalize_rule(s3rule):
     """A lifecycle rule read from S3 -> (id, {prefix, enabled, <the actions that are set>})."""
     canon = rule_from_s3(s3rule)
@@ -83,8 +77,7 @@ def bucket_facts(client, name, endpoint_url):
     try:
         client.head_bucket(Bucket=name)
     except ClientError as exc:
-        status = exc.response.get('ResponseMetadata', {}).get('HTTPStatusCode')
-        if _error_code(exc) in ('404', 'NoSuchBucket', 'NotFound') or status == 404:
+        if is_not_found(exc):
             return {'exists': False}
         raise PlatformFactsError(describe_s3_error(exc, endpoint_url, 'HEAD of bucket %s' % name))
     facts = {'exists': True}
@@ -96,7 +89,7 @@ def bucket_facts(client, name, endpoint_url):
     try:
         rules = client.get_bucket_lifecycle_configuration(Bucket=name).get('Rules', [])
     except ClientError as exc:
-        if _error_code(exc) != 'NoSuchLifecycleConfiguration':
+        if error_code(exc) != 'NoSuchLifecycleConfiguration':
             raise PlatformFactsError(describe_s3_error(exc, endpoint_url,
                                                        'reading the lifecycle rules of bucket %s' % name))
         rules = []

@@ -48,18 +48,25 @@ from ansible.module_utils.urls import open_url
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import (
     BOTO3_IMPORT_ERROR,
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
     s3_client,
     s3_session,
 )
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import SSLError as BotoSSLError
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import (
+    describe_s3_error,
+    error_code,
+    http_status,
+    is_not_found,
+)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.objects import delete_objects, list_objects
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import one_line
 
 try:
-    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
-    from botocore.exceptions import SSLError as BotoSSLError
     from boto3.s3.transfer import TransferConfig
-except ImportError:
-    BotoCoreError = ClientError = EndpointConnectionError = BotoSSLError = Exception
+except ImportError:  # reported through BOTO3_IMPORT_ERROR of the S3 layer
     TransferConfig = None
 
 PASS, FAIL, WARN, SKIP = 'pass', 'fail', 'warn', 'skip'
@@ -373,12 +380,6 @@ def describe_connect_error(exc, endpoint_url, timeout=None):
         return ('could not connect to %s (%s)' % (endpoint_url, text),
                 'check endpoint_url and that the gateway is reachable from this host')
     return ('request to %s failed (%s)' % (endpoint_url, text), 'check endpoint_url and the gateway logs')
-
-
-def error_code(exc):
-    if isinstance(exc, ClientError) and hasattr(exc, 'response'):
-        return exc.response.get('Error', {}).get('Code')
-    return None
 
 
 def s3_error_outcome(exc, endpoint_url, action, status=FAIL, remedy=None):
@@ -1108,11 +1109,9 @@ class Validator(object):
             client.head_bucket(Bucket=self.bucket)
             self.bucket_exists = True
         except ClientError as exc:
-            status = exc.response.get('ResponseMetadata', {}).get('HTTPStatusCode')
-            code = error_code(exc)
-            if status == 404 or code in ('404', 'NoSuchBucket', 'NotFound'):
+            if is_not_found(exc):
                 self.bucket_exists = False
-            elif status == 403 or code in ('403', 'AccessDenied', 'Forbidden'):
+            elif http_status(exc) == 403 or error_code(exc) in ('403', 'AccessDenied', 'Forbidden'):
                 raise CheckOutcome(FAIL, 'bucket %r exists but these credentials may not access it (403)'
                                    % self.bucket, REMEDY_BY_CODE['AccessDenied'])
             else:
@@ -1793,9 +1792,10 @@ class Validator(object):
             return report
         for name in list(self.scratch_buckets):  # always removed: the module never keeps a scratch bucket
             try:
-                for page in client.get_paginator('list_objects_v2').paginate(Bucket=name):
-                    for obj in page.get('Contents', []):
-                        client.delete_object(Bucket=name, Key=obj['Key'])
+                keys = [obj['Key'] for obj in list_objects(client, name, skip_markers=False)]
+                _gone, refused = delete_objects(client, name, keys, single_fallback=True)
+                if refused:
+                    raise RuntimeError('%d object(s) could not be deleted: %s' % (len(refused), sorted(refused)[:3]))
                 client.delete_bucket(Bucket=name)
                 report['scratch_buckets_deleted'].append(name)
                 self.scratch_buckets.remove(name)
@@ -1803,6 +1803,23 @@ class Validator(object):
                 report['errors'].append('scratch bucket %s: %s' % (name, one_line(exc, 200)))
         if not report['enabled'] or self.status_by_name.get('bucket') not in (PASS, WARN):
             return report
+        try:
+            uploads = client.get_paginator('list_multipart_uploads')
+            for page in uploads.paginate(Bucket=self.bucket, Prefix=self.prefix):
+                for up in page.get('Uploads', []):
+                    client.abort_multipart_upload(Bucket=self.bucket, Key=up['Key'], UploadId=up['UploadId'])
+                    report['uploads_aborted'] += 1
+        except Exception as exc:
+            report['errors'].append('abort uploads: %s' % one_line(exc, 200))
+        try:
+            keys = [obj['Key'] for obj in list_objects(client, self.bucket, self.prefix, skip_markers=False)]
+            gone, _refused = delete_objects(client, self.bucket, keys, single_fallback=True)
+            report['objects_deleted'] += len(gone)
+            left = client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, MaxKeys=10).get('KeyCount', 0)
+            report['objects_left'] = left
+        except Exception as exc:
+            report['errors'].append('delete objects: %s' % one_line(exc, 200))
+        return report
         try:
             uploads = client.get_paginator('list_multipart_uploads')
             for page in uploads.paginate(Bucket=self.bucket, Prefix=self.prefix):

@@ -579,29 +579,24 @@ elapsed_seconds:
   sample: 0.412
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg import (
-    run_module,
+    ICEBERG_REQUIREMENT,
+    describe_unexpected,
     run_table,
     table_argument_spec,
 )
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import LakehouseModule
 
 
 def main():
-    module = AnsibleModule(
+    module = LakehouseModule(
         argument_spec=table_argument_spec(),
         supports_check_mode=True,
         required_by=dict(client_secret=['client_id']),
+        requirements=[ICEBERG_REQUIREMENT],
     )
-
-    def converge(params):
-        result = run_table(params, check_mode=module.check_mode, warn=module.warn)
-        if not module._diff:
-            result.pop('diff', None)
-        return result
-
-    run_module(module, 'iceberg_table', converge)
+    module.run(run_table, module.params, check_mode=module.check_mode, warn=module.warn,
+               describe=describe_unexpected(module.params, 'iceberg_table'))
 
 
 if __name__ == '__main__':

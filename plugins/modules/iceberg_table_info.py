@@ -220,22 +220,23 @@ elapsed_seconds:
   sample: 0.412
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg import (
+    ICEBERG_REQUIREMENT,
+    describe_unexpected,
     info_argument_spec,
     run_info,
-    run_module,
 )
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import LakehouseModule
 
 
 def main():
-    module = AnsibleModule(
+    module = LakehouseModule(
         argument_spec=info_argument_spec(),
         supports_check_mode=True,
         required_by=dict(client_secret=['client_id']),
+        requirements=[ICEBERG_REQUIREMENT],
     )
-    run_module(module, 'iceberg_table_info', run_info)
+    module.run(run_info, module.params, describe=describe_unexpected(module.params, 'iceberg_table_info'))
 
 
 if __name__ == '__main__':

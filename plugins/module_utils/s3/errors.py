@@ -31,10 +31,10 @@ class S3Error(LakehouseError):
 
 
 def error_code(exc):
-    """The S3 error code of a ClientError ('NoSuchBucket', '404', ...), or '' for anything else."""
+    """The S3 error code of a ClientError ('NoSuchBucket', '404', ...), or None for anything else."""
     if isinstance(exc, ClientError) and hasattr(exc, 'response'):
-        return str(exc.response.get('Error', {}).get('Code') or '')
-    return ''
+        return exc.response.get('Error', {}).get('Code')
+    return None
 
 
 def http_status(exc):
@@ -49,7 +49,7 @@ def is_not_found(exc, codes=NOT_FOUND_CODES):
 
 
 def is_bucket_missing(exc):
-    """True when the answer says the bucket does not exist (HEAD bucket: a bare 404; other calls: NoSuchBucket)."""
+    """True when a boto3 error, or the text of another client's error (pyarrow), says NoSuchBucket."""
     if error_code(exc) == 'NoSuchBucket':
         return True
     text = str(exc)

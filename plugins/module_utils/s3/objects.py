@@ -34,10 +34,11 @@ def list_objects(client, bucket, prefix='', skip_markers=True):
             yield obj
 
 
-def delete_objects(client, bucket, keys, batch=DELETE_BATCH):
+def delete_objects(client, bucket, keys, batch=DELETE_BATCH, single_fallback=False):
     """Delete `keys` in DeleteObjects batches; return (deleted keys, {key: 'Code Message'} of the refused ones).
 
-    A batch whose request fails as a whole records the error for each of its keys; the remaining batches still run.
+    A batch whose request fails as a whole records the error for each of its keys (single_fallback=True: deletes
+    them one by one instead, for gateways that do not implement DeleteObjects); the remaining batches still run.
     """
     keys = list(keys)
     deleted, errors = [], {}
@@ -48,7 +49,10 @@ def delete_objects(client, bucket, keys, batch=DELETE_BATCH):
                 Bucket=bucket, Delete={'Objects': [{'Key': k} for k in chunk], 'Quiet': True})
         except Exception as exc:  # the request itself failed: every key of the batch is left in place
             for key in chunk:
-                errors[key] = one_line(exc, 200)
+                if single_fallback:
+                    _delete_one(client, bucket, key, deleted, errors)
+                else:
+                    errors[key] = one_line(exc, 200)
             continue
         failed = dict((e.get('Key'), '%s %s' % (e.get('Code'), e.get('Message'))) for e in response.get('Errors', []))
         for key in chunk:
@@ -57,3 +61,11 @@ def delete_objects(client, bucket, keys, batch=DELETE_BATCH):
             else:
                 deleted.append(key)
     return deleted, errors
+
+
+def _delete_one(client, bucket, key, deleted, errors):
+    try:
+        client.delete_object(Bucket=bucket, Key=key)
+        deleted.append(key)
+    except Exception as exc:
+        errors[key] = one_line(exc, 200)

@@ -5,6 +5,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -110,3 +112,56 @@ def test_parse_duration_backup_max_age_refuses(value):
         parse_duration(value, 'backup_max_age', positive=True, error=PlatformFactsError)
     assert 'backup_max_age' in str(err.value)
     assert '\n' not in str(err.value)
+
+
+# ------------------------------------------------------------------------------------------------ LakehouseModule
+def run_module(monkeypatch, capsys, args, function, requirements=(), **kwargs):
+    """Run a LakehouseModule the way Ansible does (arguments on stdin) and return its JSON result."""
+    import json
+
+    from ansible.module_utils import basic
+    from ansible.module_utils.common.text.converters import to_bytes
+
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import LakehouseModule
+
+    monkeypatch.setattr(basic, '_ANSIBLE_ARGS', to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args})))
+    monkeypatch.setattr(basic, '_ANSIBLE_PROFILE', 'legacy', raising=False)
+    with pytest.raises(SystemExit):
+        module = LakehouseModule(argument_spec={'name': {'type': 'str'}}, connections=[{'secret': {'no_log': True}}],
+                                 requirements=requirements, supports_check_mode=True)
+        module.run(function, module.params, **kwargs)
+    return json.loads(capsys.readouterr().out)
+
+
+def test_module_run_success_has_elapsed_and_no_diff_outside_diff_mode(monkeypatch, capsys):
+    result = run_module(monkeypatch, capsys, {'name': 't'}, lambda p: {'changed': True, 'diff': {'a': 1}, 'n': p['name']})
+    assert result['changed'] is True and result['n'] == 't'
+    assert 'diff' not in result
+    assert result['elapsed_seconds'] >= 0
+
+
+def test_module_run_maps_lakehouse_error_to_one_line_with_details(monkeypatch, capsys):
+    def refuse(params):
+        raise LakehouseError('drop column x refused;\nlist it in allow_breaking_changes', refused=['drop x'])
+    result = run_module(monkeypatch, capsys, {'name': 't'}, refuse)
+    assert result['failed'] is True
+    assert result['msg'] == 'drop column x refused; list it in allow_breaking_changes'
+    assert result['refused'] == ['drop x']
+    assert 'exception' not in result
+
+
+def test_module_run_describes_unexpected_errors_in_one_line(monkeypatch, capsys):
+    def crash(params):
+        raise KeyError('boom')
+    result = run_module(monkeypatch, capsys, {'name': 't'}, crash, describe=lambda exc: 'reading t failed:\n%r' % exc)
+    assert result['msg'] == "reading t failed: KeyError('boom')"
+    assert result['failed'] is True and 'Traceback' not in result['msg']
+
+
+def test_module_missing_library_fails_before_the_work(monkeypatch, capsys):
+    called = []
+    result = run_module(monkeypatch, capsys, {'secret': 's3cr3t-value'}, called.append,
+                        requirements=[('pyiceberg', 'Traceback: No module named pyiceberg')])
+    assert result['failed'] is True and 'pyiceberg' in result['msg']
+    assert called == []
+    assert 's3cr3t-value' not in json.dumps(result)
