@@ -29,4 +29,3 @@ def fsync_dir(path, strict=False):
             raise
     finally:
         os.close(fd)
-

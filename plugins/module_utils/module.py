@@ -65,11 +65,9 @@ class LakehouseModule(AnsibleModule):
         kwargs.setdefault('elapsed_seconds', self.elapsed())
         super(LakehouseModule, self).fail_json(msg=msg, **kwargs)
 
-    def fail_error(self, error, **extra):
+    def fail_error(self, error):
         """fail_json for a LakehouseError: its one-line message and its details."""
-        details = dict(error.details)
-        details.update(extra)
-        self.fail_json(msg=error.message, **details)
+        self.fail_json(msg=error.message, **error.details)
 
     def run(self, function, *args, **kwargs):
         """exit_json(**function(*args, **kwargs)); a LakehouseError or any other failure becomes one line.

@@ -7,7 +7,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import (
     BotoCoreError,
     ClientError,
@@ -26,10 +25,6 @@ HINTS = {
 }
 
 
-class S3Error(LakehouseError):
-    """An S3 request failed; the message names the request, the endpoint, the error and the fix."""
-
-
 def error_code(exc):
     """The S3 error code of a ClientError ('NoSuchBucket', '404', ...), or None for anything else."""
     if isinstance(exc, ClientError) and hasattr(exc, 'response'):
@@ -43,9 +38,9 @@ def http_status(exc):
     return None
 
 
-def is_not_found(exc, codes=NOT_FOUND_CODES):
+def is_not_found(exc):
     """True for a 404 / NoSuchBucket / NoSuchKey / NotFound answer (HEAD requests carry only the status)."""
-    return http_status(exc) == 404 or error_code(exc) in codes
+    return http_status(exc) == 404 or error_code(exc) in NOT_FOUND_CODES
 
 
 def is_bucket_missing(exc):
@@ -80,7 +75,3 @@ def describe_s3_error(exc, endpoint_url, action='S3 request'):
         return '%s to %s failed in the S3 client: %s.' % (action, endpoint_url, exc)
     return '%s to %s failed: %s.' % (action, endpoint_url, exc)
 
-
-def s3_error(exc, endpoint_url, action='S3 request', **details):
-    """An S3Error for `exc` (raise it)."""
-    return S3Error(describe_s3_error(exc, endpoint_url, action), **details)
