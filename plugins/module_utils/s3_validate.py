@@ -1820,31 +1820,6 @@ class Validator(object):
         except Exception as exc:
             report['errors'].append('delete objects: %s' % one_line(exc, 200))
         return report
-        try:
-            uploads = client.get_paginator('list_multipart_uploads')
-            for page in uploads.paginate(Bucket=self.bucket, Prefix=self.prefix):
-                for up in page.get('Uploads', []):
-                    client.abort_multipart_upload(Bucket=self.bucket, Key=up['Key'], UploadId=up['UploadId'])
-                    report['uploads_aborted'] += 1
-        except Exception as exc:
-            report['errors'].append('abort uploads: %s' % one_line(exc, 200))
-        try:
-            for page in client.get_paginator('list_objects_v2').paginate(Bucket=self.bucket, Prefix=self.prefix):
-                keys = [{'Key': o['Key']} for o in page.get('Contents', [])]
-                if not keys:
-                    continue
-                try:
-                    resp = client.delete_objects(Bucket=self.bucket, Delete={'Objects': keys, 'Quiet': True})
-                    report['objects_deleted'] += len(keys) - len(resp.get('Errors', []))
-                except ClientError:
-                    for k in keys:  # batch delete not supported: one by one
-                        client.delete_object(Bucket=self.bucket, Key=k['Key'])
-                        report['objects_deleted'] += 1
-            left = client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, MaxKeys=10).get('KeyCount', 0)
-            report['objects_left'] = left
-        except Exception as exc:
-            report['errors'].append('delete objects: %s' % one_line(exc, 200))
-        return report
 
     def report(self):
         compatible = not any(r['status'] == FAIL and r['required'] for r in self.results)

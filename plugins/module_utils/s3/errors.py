@@ -74,4 +74,3 @@ def describe_s3_error(exc, endpoint_url, action='S3 request'):
     if BotoCoreError is not Exception and isinstance(exc, BotoCoreError):
         return '%s to %s failed in the S3 client: %s.' % (action, endpoint_url, exc)
     return '%s to %s failed: %s.' % (action, endpoint_url, exc)
-
