@@ -3,6 +3,9 @@
 #   make test     set up everything and run the whole test suite (what CI runs)
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
+# The complete Polaris release on machines whose Maven Central mirror is partial (see scripts/maven-repositories).
+LAKEHOUSE_MAVEN_REPOSITORIES ?= $(shell scripts/maven-repositories)
+export LAKEHOUSE_MAVEN_REPOSITORIES
 
 .PHONY: phase1 test venv venv-test stack-stop stack-absent lint sanity units integration molecule benchmarks
 

@@ -21,4 +21,4 @@ if [ ! -e "$stamp" ]; then
   .venv/bin/python -m pip install -q -r "$req"
   touch "$stamp"
 fi
-echo "==> .venv ready: $(.venv/bin/ansible --version | head -1)"
+echo "==> .venv ready: ansible-core $(.venv/bin/python -c "from ansible.release import __version__; print(__version__)")"

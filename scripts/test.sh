@@ -13,6 +13,8 @@ root=$PWD
 export PATH="$root/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$root/ansible.cfg"
 export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBLE_NOCOLOR=1
+# The Polaris build's extra Maven repositories, as `make` sets them (see scripts/maven-repositories).
+export LAKEHOUSE_MAVEN_REPOSITORIES=${LAKEHOUSE_MAVEN_REPOSITORIES-$(scripts/maven-repositories)}
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(lint sanity units molecule integration)
 passed=0; failed=0; failed_names=()

@@ -17,8 +17,9 @@ _UNRESOLVED = re.compile(r'The following artifacts could not be resolved: ([^\r\
 def maven_failure(output, repository_url='Maven Central'):
     """One line saying why the Polaris build failed and what to do about it."""
     text = output or ''
-    fix_repo = ('set local_stack_maven_repository_url to a repository that serves the complete Apache Polaris '
-                'release, or local_stack_polaris_prebuilt_app_dir to a built quarkus-app directory '
+    fix_repo = ('name a repository that serves it in local_stack_maven_repositories (a complete Apache Polaris '
+                'release: https:// or file://), or pin a version it serves in local_stack_polaris_dependency_pins, '
+                'or set local_stack_polaris_prebuilt_app_dir to a built quarkus-app directory '
                 '(from the polaris-bin distribution)')
     match = _MISSING.search(text)
     if match:

@@ -5,44 +5,28 @@
 
 Persistence is relational-jdbc on the stack's PostgreSQL. The root principal's credentials are generated on
 the first start, stored 0600 in credentials/polaris.json and handed to Polaris's auto-bootstrap through the
-environment (never argv, which any local user can read in /proc).
+environment (never argv, which any local user can read in /proc). Auto-bootstrap is switched on only while the
+realm is not bootstrapped in the database: Polaris 1.4.1 refuses to start when it is on for a bootstrapped realm,
+so restarts and restores run without the root secret anywhere but in the credentials file.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
 import json
 import os
 import re
 import secrets
 
-from ansible.module_utils.six.moves.urllib.parse import urlencode
-from ansible.module_utils.urls import open_url
-
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import (
     StackError, ensure_port_free, live_pid, read_json_file, remove_stale_pid_file, rss_mib, spawn, stop_pid, tail,
     wait_until, write_private_file,
 )
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_postgresql import sql_literal
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.client import PolarisClient, PolarisError
 
 PROCESS_MARKER = 'quarkus-run.jar'
-
-
-def http_json(url, method='GET', data=None, headers=None, timeout=5):
-    """(status, parsed JSON or text) of an HTTP call; (None, error text) when nothing answered."""
-    try:
-        response = open_url(url, method=method, data=data, headers=headers or {}, timeout=timeout,
-                            validate_certs=False)
-        status, body = response.getcode(), response.read()
-    except Exception as exc:  # urllib raises HTTPError (with a body) or URLError/socket errors
-        status = getattr(exc, 'code', None)
-        body = exc.read() if hasattr(exc, 'read') else str(exc).encode('utf-8')
-    text = body.decode('utf-8', 'replace') if isinstance(body, bytes) else body
-    try:
-        return status, json.loads(text)
-    except ValueError:
-        return status, text
 
 
 class PolarisService(object):
@@ -84,24 +68,24 @@ class PolarisService(object):
     def load_credentials(self):
         return read_json_file(self.credentials_file)
 
+    def _client(self, creds=None):
+        creds = creds or {}
+        # No retries: the start-up loop polls, and a status call must answer at once.
+        return PolarisClient(self.base_uri, client_id=creds.get('client_id'), client_secret=creds.get('client_secret'),
+                             realm=self.realm, timeout=10, retries=0)
+
     def ready(self):
-        status, body = http_json(self.management_uri + '/q/health/ready', timeout=3)
-        return status == 200 and isinstance(body, dict) and body.get('status') == 'UP'
+        return self._client().health(self.management_uri)
 
     def token(self):
         """An OAuth2 access token for the root principal, or None."""
         creds = self.load_credentials()
         if not creds:
             return None
-        basic = base64.b64encode(('%s:%s' % (creds['client_id'], creds['client_secret'])).encode()).decode()
-        status, body = http_json(
-            self.base_uri + '/api/catalog/v1/oauth/tokens', method='POST',
-            data=urlencode(dict(grant_type='client_credentials', scope='PRINCIPAL_ROLE:ALL')),
-            headers={'Authorization': 'Basic ' + basic, 'Content-Type': 'application/x-www-form-urlencoded',
-                     'Polaris-Realm': self.realm}, timeout=10)
-        if status == 200 and isinstance(body, dict):
-            return body.get('access_token')
-        return None
+        try:
+            return self._client(creds).token()
+        except PolarisError:
+            return None
 
     def healthy(self):
         return self.ready() and self.token() is not None
@@ -121,7 +105,24 @@ class PolarisService(object):
                              % (self.java_home or 'java_home (unset)'), service=self.name)
         return java
 
-    def _environment(self, creds):
+    def bootstrapped(self):
+        """Whether the realm has its root principal in Polaris's database (False before the first start).
+
+        Read from the relational-jdbc schema (polaris_schema.entities: type_code 2 is a principal); a missing
+        schema means never bootstrapped. Any other database error is raised: guessing would either re-bootstrap
+        (refused by 1.4.1) or start a server nobody can log in to.
+        """
+        pg = self.postgresql.load_credentials() or {}
+        exists = self.postgresql.query(
+            "SELECT to_regclass('polaris_schema.entities') IS NOT NULL", database=pg.get('database', 'polaris'))
+        if exists != 't':
+            return False
+        found = self.postgresql.query(
+            "SELECT count(*) FROM polaris_schema.entities WHERE realm_id = %s AND type_code = 2 AND name = 'root'"
+            % sql_literal(self.realm), database=pg.get('database', 'polaris'))
+        return found not in ('', '0')
+
+    def _environment(self, creds, bootstrap):
         pg = self.postgresql.load_credentials()
         if not pg:
             raise StackError('Polaris needs the PostgreSQL credentials in %s; start PostgreSQL first.'
@@ -134,18 +135,24 @@ class PolarisService(object):
             'QUARKUS_MANAGEMENT_HOST': self.host,
             'QUARKUS_MANAGEMENT_PORT': str(self.management_port),
             'POLARIS_PERSISTENCE_TYPE': 'relational-jdbc',
-            'POLARIS_PERSISTENCE_AUTO_BOOTSTRAP_TYPES': 'relational-jdbc',
             'QUARKUS_DATASOURCE_DB_KIND': 'postgresql',
             'QUARKUS_DATASOURCE_JDBC_URL': 'jdbc:postgresql://%s:%d/%s' % (pg['host'], int(pg['port']), pg['database']),
             'QUARKUS_DATASOURCE_USERNAME': pg['user'],
             'QUARKUS_DATASOURCE_PASSWORD': pg['password'],
             'POLARIS_REALM_CONTEXT_REALMS': self.realm,
-            'POLARIS_BOOTSTRAP_CREDENTIALS': '%s,%s,%s' % (self.realm, creds['client_id'], creds['client_secret']),
-            # Polaris writes table metadata itself; Ceph RGW 16.2 rejects the AWS SDK's default aws-chunked
-            # uploads with trailing checksums (411 MissingContentLength), hence WHEN_REQUIRED.
-            'AWS_REQUEST_CHECKSUM_CALCULATION': 'WHEN_REQUIRED',
-            'AWS_RESPONSE_CHECKSUM_VALIDATION': 'WHEN_REQUIRED',
+            # Polaris writes table metadata itself; Ceph RGW 16.2 answers the AWS SDK 2.42's default checksummed
+            # uploads with HTTP 400 (op status -2040), hence checksums only where an API requires them.
+            'AWS_REQUEST_CHECKSUM_CALCULATION': 'when_required',
+            'AWS_RESPONSE_CHECKSUM_VALIDATION': 'when_required',
         })
+        # Inherited from whoever ran the playbook, these would bootstrap (and fail) a bootstrapped realm.
+        for name in ('POLARIS_PERSISTENCE_AUTO_BOOTSTRAP_TYPES', 'POLARIS_BOOTSTRAP_CREDENTIALS'):
+            env.pop(name, None)
+        if bootstrap:
+            env.update({
+                'POLARIS_PERSISTENCE_AUTO_BOOTSTRAP_TYPES': 'relational-jdbc',
+                'POLARIS_BOOTSTRAP_CREDENTIALS': '%s,%s,%s' % (self.realm, creds['client_id'], creds['client_secret']),
+            })
         if self.ceph is not None:
             # None when Ceph has not started yet: Polaris still runs, catalogs on S3 need it later.
             s3 = read_json_file(self.ceph.facts()['credentials_file'])
@@ -168,7 +175,12 @@ class PolarisService(object):
             raise StackError('The Polaris server is not built (%s is missing); run the local_stack role, which builds '
                              'it from Maven Central.' % jar, service=self.name)
         java = self._java()
+        bootstrap = not self.bootstrapped()
         creds = self.load_credentials()
+        if creds is None and not bootstrap:
+            raise StackError('Polaris realm %s is bootstrapped in its database, but its root credentials (%s) are '
+                             'gone; put the file back (from a backup), or remove the stack (local_stack_state=absent) '
+                             'to start over.' % (self.realm, self.credentials_file), service=self.name)
         if creds is None:
             creds = dict(realm=self.realm, client_id='root-' + secrets.token_hex(4),
                          client_secret=secrets.token_urlsafe(32), uri=self.base_uri,
@@ -182,9 +194,14 @@ class PolarisService(object):
                              'local_stack_polaris_management_port', service=self.name)
             argv = [java, '-Xmx%dm' % self.heap_mb, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1',
                     '-Dquarkus.log.console.color=false', '-jar', jar]
-            proc = spawn(argv, self.log_file, pid_file=self.pid_file, env=self._environment(creds), cwd=self.work_dir)
-            pid = proc.pid
-        ok, dummy = wait_until(self.healthy, self.start_timeout, interval=1.0, alive=lambda: self._pid() is not None)
+            spawn(argv, self.log_file, pid_file=self.pid_file, env=self._environment(creds, bootstrap),
+                  cwd=self.work_dir)
+        ok, dummy = wait_until(self.ready, self.start_timeout, interval=1.0, alive=lambda: self._pid() is not None)
+        if ok and self.token() is None:
+            raise StackError('Polaris is up but refuses the root credentials of %s for realm %s (no token); if the '
+                             'database was restored from another stack, restore its credentials file too, or remove '
+                             'the stack (local_stack_state=absent) to start over.'
+                             % (self.credentials_file, self.realm), service=self.name)
         if not ok:
             running = self._pid() is not None
             reason = ('did not become ready within %ds' % self.start_timeout) if running else 'exited during start-up'

@@ -115,6 +115,10 @@ class PostgresqlService(object):
         return run(argv, env=env, timeout=timeout, service=self.name).strip()
 
     # -- API ---------------------------------------------------------------------------------------------
+    def query(self, sql, database=None):
+        """The unaligned output of one SQL statement run as the administrator (local socket)."""
+        return self._psql(sql, database=database or self.database)
+
     def status(self):
         pid = self._pid()
         result = dict(name=self.name, running=pid is not None, healthy=False, pid=pid,

@@ -24,13 +24,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-
-from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
-from ansible.module_utils.urls import open_url
-
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.durations import parse_duration
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError, one_line
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.client import quote_name
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.connection import polaris_client
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import ClientError, s3_client
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error, error_code, is_not_found
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validate import (
@@ -250,72 +247,6 @@ def backup_facts(store, databases=None, max_age_seconds=None, volatile=True):
 # Apache Polaris (management API)
 # ---------------------------------------------------------------------------------------------------------------------
 
-def polaris_base(uri):
-    """http://host:8181 from any of http://host:8181, .../api/catalog, .../api/management/v1."""
-    base = (uri or '').rstrip('/')
-    for suffix in ('/api/management/v1', '/api/catalog'):
-        if base.endswith(suffix):
-            base = base[:-len(suffix)]
-    return base
-
-
-class PolarisClient(object):
-    """Reads of the Polaris management API with a client-credential token (the secret never leaves this object)."""
-
-    def __init__(self, uri, client_id, client_secret, realm=None, validate_certs=True, timeout=30, opener=None):
-        self.base = polaris_base(uri)
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.realm = realm
-        self.validate_certs = validate_certs
-        self.timeout = timeout
-        self.opener = opener or open_url
-        self._token = None
-
-    def _headers(self):
-        headers = {'Accept': 'application/json'}
-        if self.realm:
-            headers['Polaris-Realm'] = self.realm
-        return headers
-
-    def _call(self, url, what, method='GET', data=None, headers=None):
-        try:
-            response = self.opener(url, method=method, data=data, headers=headers, timeout=self.timeout,
-                                   validate_certs=self.validate_certs)
-            body = response.read()
-        except Exception as exc:
-            status = getattr(exc, 'code', None)
-            if status in (401, 403):
-                raise PlatformFactsError('Polaris at %s refused %s (HTTP %s); check the client id/secret and realm '
-                                         'of lakehouse_polaris (the principal needs the service_admin role to read '
-                                         'the management API).' % (self.base, what, status))
-            if status:
-                raise PlatformFactsError('Polaris at %s answered %s with HTTP %s.' % (self.base, what, status))
-            raise PlatformFactsError('Polaris at %s is not reachable for %s (%s); check lakehouse_polaris.uri and '
-                                     'that the service runs.' % (self.base, what, one_line(exc, 200)))
-        try:
-            return json.loads(body.decode('utf-8') if isinstance(body, bytes) else body)
-        except ValueError:
-            raise PlatformFactsError('Polaris at %s answered %s with something that is not JSON.' % (self.base, what))
-
-    def token(self):
-        if self._token is None:
-            data = urlencode({'grant_type': 'client_credentials', 'client_id': self.client_id,
-                              'client_secret': self.client_secret, 'scope': 'PRINCIPAL_ROLE:ALL'})
-            headers = dict(self._headers(), **{'Content-Type': 'application/x-www-form-urlencoded'})
-            reply = self._call(self.base + '/api/catalog/v1/oauth/tokens', 'the token request', method='POST',
-                               data=data, headers=headers)
-            self._token = reply.get('access_token')
-            if not self._token:
-                raise PlatformFactsError('Polaris at %s returned no access token for the client credential.'
-                                         % self.base)
-        return self._token
-
-    def get(self, path):
-        headers = dict(self._headers(), Authorization='Bearer %s' % self.token())
-        return self._call(self.base + '/api/management/v1/' + path, 'GET %s' % path, headers=headers)
-
-
 def grant_text(grant):
     """A Polaris grant as one readable, comparable string."""
     kind = grant.get('type', 'catalog')
@@ -327,10 +258,6 @@ def grant_text(grant):
         return '%s on namespace %s' % (privilege, namespace)
     name = grant.get('tableName') or grant.get('viewName') or grant.get('policyName') or ''
     return '%s on %s %s' % (privilege, kind, '.'.join(p for p in (namespace, name) if p))
-
-
-def _q(name):
-    return quote(name, safe='')
 
 
 def polaris_facts(client, catalogs=None):
@@ -347,8 +274,8 @@ def polaris_facts(client, catalogs=None):
         storage = catalog.get('storageConfigInfo') or {}
         properties = dict(catalog.get('properties') or {})
         roles = {}
-        for role in client.get('catalogs/%s/catalog-roles' % _q(name)).get('roles', []):
-            grants = client.get('catalogs/%s/catalog-roles/%s/grants' % (_q(name), _q(role['name']))).get('grants', [])
+        for role in client.get('catalogs/%s/catalog-roles' % quote_name(name)).get('roles', []):
+            grants = client.get('catalogs/%s/catalog-roles/%s/grants' % (quote_name(name), quote_name(role['name']))).get('grants', [])
             roles[role['name']] = {'grants': sorted(grant_text(g) for g in grants)}
         out['catalogs'][name] = {
             'exists': True,
@@ -360,13 +287,13 @@ def polaris_facts(client, catalogs=None):
             'roles': roles,
         }
     for principal in client.get('principals').get('principals', []):
-        roles = client.get('principals/%s/principal-roles' % _q(principal['name'])).get('roles', [])
+        roles = client.get('principals/%s/principal-roles' % quote_name(principal['name'])).get('roles', [])
         out['principals'][principal['name']] = {'principal_roles': sorted(r['name'] for r in roles)}
     scoped = [name for name in out['catalogs'] if out['catalogs'][name].get('exists')]
     for role in client.get('principal-roles').get('roles', []):
         assigned = {}
         for name in scoped:
-            got = client.get('principal-roles/%s/catalog-roles/%s' % (_q(role['name']), _q(name))).get('roles', [])
+            got = client.get('principal-roles/%s/catalog-roles/%s' % (quote_name(role['name']), quote_name(name))).get('roles', [])
             if got:
                 assigned[name] = sorted(r['name'] for r in got)
         out['principal_roles'][role['name']] = {'catalog_roles': assigned}
@@ -431,10 +358,7 @@ def gather(params, sections, s3_conn):
                                       volatile=params.get('volatile', True))
     if 'polaris' in sections:
         if params.get('polaris_uri'):
-            polaris = PolarisClient(params['polaris_uri'], params['polaris_client_id'], params['polaris_client_secret'],
-                                    realm=params.get('polaris_realm'),
-                                    validate_certs=params.get('polaris_validate_certs', True))
-            doc['polaris'] = polaris_facts(polaris, params.get('polaris_catalogs'))
+            doc['polaris'] = polaris_facts(polaris_client(params), params.get('polaris_catalogs'))
         else:
             doc['polaris'] = polaris_not_deployed('no Polaris connection was given (polaris_uri)')
     return doc

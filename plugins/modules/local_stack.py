@@ -102,7 +102,7 @@ options:
   postgresql_extra_databases:
     description:
       - More databases owned by O(postgresql_user), for example the PyIceberg SQL catalog that the Iceberg roles use
-        when Polaris is not available.
+        when a user chooses it over Polaris.
     type: list
     elements: str
     default: [iceberg_catalog]
@@ -126,11 +126,6 @@ options:
     description: Polaris realm bootstrapped on first start.
     type: str
     default: POLARIS
-  polaris_unavailable_reason:
-    description:
-      - Why Polaris cannot run on this machine (set by the role when the server cannot be built). Polaris is then
-        reported as unavailable, with this reason, in the status and in the facts, and is not started.
-    type: str
   polaris_heap_mb:
     description: Maximum Java heap of the Polaris server.
     type: int
@@ -221,11 +216,10 @@ elapsed_seconds:
 
 import os
 import shutil
-import time
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import StackError
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import LakehouseModule
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_services import (
     STATE_MARKER, build_services,
 )
@@ -239,7 +233,7 @@ def stack_facts(state_dir, services):
 
 
 def main():
-    module = AnsibleModule(
+    module = LakehouseModule(
         argument_spec=dict(
             state=dict(type='str', default='started', choices=['started', 'stopped', 'absent', 'status']),
             state_dir=dict(type='path', required=True),
@@ -263,14 +257,11 @@ def main():
             polaris_management_port=dict(type='int', default=8182),
             polaris_realm=dict(type='str', default='POLARIS'),
             polaris_heap_mb=dict(type='int', default=768),
-            polaris_unavailable_reason=dict(type='str'),
             start_timeout=dict(type='int', default=240),
             log_lines=dict(type='int', default=20),
         ),
         supports_check_mode=True,
     )
-    # Time spent on the work itself, after interpreter start-up and imports (benchmarks/phase1_walltime.py).
-    started = time.monotonic()
     params = module.params
     state = params['state']
     state_dir = params['state_dir']
@@ -281,18 +272,11 @@ def main():
         module.fail_json(msg='polaris_app_dir is required to start Polaris; run the dataplatform.lakehouse.local_stack '
                              'role, which builds it, or pass the quarkus-app directory.')
 
-    unavailable = {}
-    if params['polaris_unavailable_reason']:
-        unavailable['polaris'] = params['polaris_unavailable_reason']
-        params['services'] = [name for name in params['services'] if name != 'polaris']
     services = build_services(params)
     result = dict(changed=False, acted_on=[])
 
     def statuses():
-        listed = [service.status() for service in services]
-        listed.extend(dict(name=name, running=False, healthy=False, unavailable=reason)
-                      for name, reason in unavailable.items())
-        return listed
+        return [service.status() for service in services]
 
     try:
         if state == 'status':
@@ -339,11 +323,8 @@ def main():
         for service in services:
             versions.update(service.versions())
         result['versions'] = versions
-    facts = stack_facts(state_dir, services)
-    for name, reason in unavailable.items():
-        facts[name] = dict(available=False, reason=reason)
-    result['ansible_facts'] = dict(lakehouse_local_stack=facts)
-    module.exit_json(elapsed_seconds=round(time.monotonic() - started, 3), **result)
+    result['ansible_facts'] = dict(lakehouse_local_stack=stack_facts(state_dir, services))
+    module.exit_json(**result)
 
 
 if __name__ == '__main__':

@@ -19,7 +19,8 @@ TRANSFER = """[ERROR] Plugin io.quarkus.platform:quarkus-maven-plugin:3.32.3 or 
 def test_missing_artifact_names_it_and_the_fix():
     message = maven_failure(MISSING_PARENT, 'https://repo1.maven.org/maven2')
     assert 'org.apache.polaris:polaris:pom:1.4.1 is not served there (HTTP 404)' in message
-    assert 'local_stack_maven_repository_url' in message
+    assert 'local_stack_maven_repositories' in message
+    assert 'local_stack_polaris_dependency_pins' in message
     assert 'local_stack_polaris_prebuilt_app_dir' in message
     assert '\n' not in message
 

@@ -16,6 +16,8 @@ import json
 import pytest
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils import platform_facts as pf
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.client import PolarisClient
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.pg_backup import (
     DirectoryStore,
     backup_name,
@@ -127,12 +129,6 @@ def test_backup_facts_of_a_missing_destination(tmp_path):
 
 
 # -------------------------------------------------------------------------------------------------------- polaris
-@pytest.mark.parametrize('uri', ['http://p:8181', 'http://p:8181/', 'http://p:8181/api/catalog',
-                                 'http://p:8181/api/management/v1/'])
-def test_polaris_base(uri):
-    assert pf.polaris_base(uri) == 'http://p:8181'
-
-
 def test_grant_text():
     assert pf.grant_text({'type': 'catalog', 'privilege': 'CATALOG_MANAGE_CONTENT'}) == 'CATALOG_MANAGE_CONTENT on catalog'
     assert pf.grant_text({'type': 'namespace', 'privilege': 'NAMESPACE_FULL_METADATA', 'namespace': ['a', 'b']}) == \
@@ -195,18 +191,18 @@ class HTTPLikeError(Exception):
 
 
 def test_polaris_refused_credential_is_one_line_without_the_secret():
-    client = pf.PolarisClient('http://p:8181/api/catalog', 'id', 'the-secret', opener=FailingOpener(HTTPLikeError(401)))
-    with pytest.raises(pf.PlatformFactsError) as err:
-        client.get('catalogs')
+    client = PolarisClient('http://p:8181/api/catalog', 'id', 'the-secret', opener=FailingOpener(HTTPLikeError(401)))
+    with pytest.raises(LakehouseError) as err:
+        pf.polaris_facts(client)
     text = str(err.value)
-    assert 'refused the token request (HTTP 401)' in text and 'lakehouse_polaris' in text
+    assert 'oauth/tokens: HTTP 401' in text and 'polaris_client_secret' in text
     assert 'the-secret' not in text and '\n' not in text
 
 
 def test_polaris_unreachable():
-    client = pf.PolarisClient('http://p:8181', 'id', 's', opener=FailingOpener(OSError('Connection refused')))
-    with pytest.raises(pf.PlatformFactsError) as err:
-        client.token()
+    client = PolarisClient('http://p:8181', 'id', 's', opener=FailingOpener(OSError('Connection refused')), retries=0)
+    with pytest.raises(LakehouseError) as err:
+        pf.polaris_facts(client)
     assert 'not reachable' in str(err.value) and 'Connection refused' in str(err.value)
 
 
