@@ -579,12 +579,9 @@ elapsed_seconds:
   sample: 0.412
 '''
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg import (
-    ICEBERG_REQUIREMENT,
-    describe_unexpected,
-    run_table,
-    table_argument_spec,
-)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.catalog import ICEBERG_REQUIREMENT
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.service import describe_unexpected, run_table
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.specs import table_argument_spec
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import LakehouseModule
 
 
