@@ -38,6 +38,7 @@ author:
   - dataplatform.lakehouse contributors (@dataplatform)
 extends_documentation_fragment:
   - dataplatform.lakehouse.iceberg
+  - dataplatform.lakehouse.s3
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
