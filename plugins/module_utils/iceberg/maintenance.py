@@ -46,12 +46,6 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.sto
     union_file_sets,
 )
 
-try:
-    from pyiceberg.expressions import AlwaysTrue
-except ImportError:  # pyiceberg/pyarrow missing: catalog.py reports it (ICEBERG_REQUIREMENT) before anything here runs
-    pass
-
-
 DEFAULT_ORPHAN_GUARD = '3d'
 MIN_ORPHAN_GUARD_SECONDS = 60
 
@@ -258,6 +252,7 @@ class TableMaintenance(object):
         compaction fail (nothing committed, its new files deleted); a concurrent append makes it start over.
         Rows are not re-sorted.
         """
+        from pyiceberg.expressions import AlwaysTrue
         from pyiceberg.io.pyarrow import ArrowScan, _dataframe_to_data_files
         from pyiceberg.table import FileScanTask
         expr = parse_filter(opts.get('filter'), 'compact.filter')
