@@ -206,7 +206,7 @@ def test_parse_schema_errors():
 def test_partition_and_sort_parsing():
     schema = schema_of(col('id', 'long'), col('ts', 'timestamptz'), col('region', 'string'))
     parts = parse_partition_decl(['day(ts)', 'bucket[16](id)', 'bucket(8, region)', 'region',
-                                      {'column': 'region', 'transform': 'truncate[2]', 'name': 'r2'}])
+                                  {'column': 'region', 'transform': 'truncate[2]', 'name': 'r2'}])
     spec = build_partition_spec(schema, parts)
     assert [str(f.transform) for f in spec.fields] == ['day', 'bucket[16]', 'bucket[8]', 'identity', 'truncate[2]']
     assert [f.name for f in spec.fields] == ['ts_day', 'id_bucket_16', 'region_bucket_8', 'region', 'r2']
@@ -375,8 +375,8 @@ def test_rows_conversion_and_errors():
                        col('amount', 'decimal(6,2)'), col('tags', 'list<string>'), col('m', 'map<string,int>'),
                        col('s', 'struct<a:int>'), col('b', 'binary'), col('u', 'uuid'))
     table = rows_to_arrow([dict(id=1, ts='2024-01-01T01:00:00+01:00', d='2024-01-02', amount='1.5', tags=['x'],
-                                    m={'k': 1}, s={'a': 2}, b='aGk=', u='6f1f5a3c-8c9a-4a3a-9d5d-1b2f5f0c0a11')],
-                              schema)
+                                m={'k': 1}, s={'a': 2}, b='aGk=', u='6f1f5a3c-8c9a-4a3a-9d5d-1b2f5f0c0a11')],
+                          schema)
     rows = arrow_to_json_rows(table)
     assert rows[0]['ts'] == '2024-01-01T00:00:00+00:00'
     assert rows[0]['amount'] == '1.50' and rows[0]['m'] == {'k': 1} and rows[0]['b'] == 'aGk='
@@ -588,7 +588,7 @@ def test_rest_catalog_properties():
 
 def test_sql_catalog_password_is_merged():
     props = catalog_properties(dict(catalog_type='sql', catalog_uri='postgresql+psycopg://u@h:5432/db',
-                                        catalog_password='p@ss'))
+                                    catalog_password='p@ss'))
     assert props['uri'] == 'postgresql+psycopg://u:p%40ss@h:5432/db'
 
 
@@ -596,7 +596,7 @@ def test_checksum_environment(monkeypatch):
     monkeypatch.delenv('AWS_REQUEST_CHECKSUM_CALCULATION', raising=False)
     monkeypatch.delenv('AWS_RESPONSE_CHECKSUM_VALIDATION', raising=False)
     apply_s3_environment(dict(request_checksum_calculation='when_required',
-                                  response_checksum_validation='when_required'))
+                              response_checksum_validation='when_required'))
     assert os.environ['AWS_REQUEST_CHECKSUM_CALCULATION'] == 'when_required'
     assert os.environ['AWS_RESPONSE_CHECKSUM_VALIDATION'] == 'when_required'
 
@@ -615,7 +615,7 @@ def test_error_mapping(exc, fragment):
 def test_wrong_sql_catalog_is_one_line(tmp_path):
     with pytest.raises(IcebergModuleError) as err:
         connect(dict(catalog_type='sql', catalog_uri='sqlite:///%s/missing/dir/x.db' % tmp_path,
-                         catalog_properties={}))
+                     catalog_properties={}))
     assert '\n' not in str(err.value)
 
 
