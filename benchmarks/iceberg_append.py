@@ -11,7 +11,7 @@
         --access-key x --secret-key y                             # SQLite catalog, e.g. against moto_server
 
 Measures, for N rows (default 1,000,000) read from one Parquet file:
-  * append through the module code path (module_utils.iceberg.run_table with data.src: connect, load, read and
+  * append through the module code path (module_utils.iceberg.service.run_table with data.src: connect, load, read and
     conform the file, write, commit, summarise) vs raw PyIceberg (load_catalog, load_table, pq.read_table,
     tbl.append), unpartitioned and day-partitioned; rows/s over --repeats runs in back-to-back pairs (the order
     alternates); the headline ratio is the median of the per-pair ratios raw time / module time, which cancels most
@@ -236,9 +236,9 @@ def table_params(env, ns, name, **extra):
 
 
 def module_create(env, ns, name, partitioned):
-    from ansible_collections.dataplatform.lakehouse.plugins.module_utils import iceberg as ice
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.service import run_table
     t0 = time.perf_counter()
-    ice.run_table(table_params(env, ns, name, schema=SCHEMA, partition_spec=['day(ts)'] if partitioned else []))
+    run_table(table_params(env, ns, name, schema=SCHEMA, partition_spec=['day(ts)'] if partitioned else []))
     return time.perf_counter() - t0
 
 
@@ -248,9 +248,9 @@ def raw_create(env, ns, name, partitioned):
     from pyiceberg.schema import Schema
     from pyiceberg.transforms import DayTransform
     from pyiceberg import types as T
-    from ansible_collections.dataplatform.lakehouse.plugins.module_utils import iceberg as ice
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.options import catalog_properties
     t0 = time.perf_counter()
-    catalog = load_catalog(env.params['catalog_name'], **ice.catalog_properties(env.params))
+    catalog = load_catalog(env.params['catalog_name'], **catalog_properties(env.params))
     try:
         catalog.create_namespace(ns)
     except Exception:
@@ -270,9 +270,9 @@ def cpu_seconds():
 
 
 def module_append(env, ns, name, path):
-    from ansible_collections.dataplatform.lakehouse.plugins.module_utils import iceberg as ice
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.service import run_table
     t0 = time.perf_counter()
-    result = ice.run_table(table_params(env, ns, name, data=dict(
+    result = run_table(table_params(env, ns, name, data=dict(
         mode='append', src=path, format='parquet', branch='main', snapshot_properties={}, filter=None,
         idempotency_key=None, rows=None)))
     elapsed = time.perf_counter() - t0
@@ -282,9 +282,9 @@ def module_append(env, ns, name, path):
 def raw_append(env, ns, name, path):
     import pyarrow.parquet as pq
     from pyiceberg.catalog import load_catalog
-    from ansible_collections.dataplatform.lakehouse.plugins.module_utils import iceberg as ice
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.options import catalog_properties
     t0 = time.perf_counter()
-    catalog = load_catalog(env.params['catalog_name'], **ice.catalog_properties(env.params))
+    catalog = load_catalog(env.params['catalog_name'], **catalog_properties(env.params))
     tbl = catalog.load_table((ns, name))
     df = pq.read_table(path)
     tbl.append(df)
@@ -293,21 +293,21 @@ def raw_append(env, ns, name, path):
 
 
 def module_evolve(env, ns, name):
-    from ansible_collections.dataplatform.lakehouse.plugins.module_utils import iceberg as ice
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.service import run_table
     schema = [dict(c) for c in SCHEMA]
     schema[3]['type'] = 'long'
     schema.append(dict(name='channel', type='string'))
     t0 = time.perf_counter()
-    ice.run_table(table_params(env, ns, name, schema=schema))
+    run_table(table_params(env, ns, name, schema=schema))
     return time.perf_counter() - t0
 
 
 def raw_evolve(env, ns, name):
     from pyiceberg.catalog import load_catalog
     from pyiceberg import types as T
-    from ansible_collections.dataplatform.lakehouse.plugins.module_utils import iceberg as ice
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.options import catalog_properties
     t0 = time.perf_counter()
-    catalog = load_catalog(env.params['catalog_name'], **ice.catalog_properties(env.params))
+    catalog = load_catalog(env.params['catalog_name'], **catalog_properties(env.params))
     tbl = catalog.load_table((ns, name))
     with tbl.update_schema() as update:
         update.update_column('qty', field_type=T.LongType())
@@ -317,24 +317,24 @@ def raw_evolve(env, ns, name):
 
 def first_snapshot_id(env, ns, name):
     from pyiceberg.catalog import load_catalog
-    from ansible_collections.dataplatform.lakehouse.plugins.module_utils import iceberg as ice
-    tbl = load_catalog(env.params['catalog_name'], **ice.catalog_properties(env.params)).load_table((ns, name))
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.options import catalog_properties
+    tbl = load_catalog(env.params['catalog_name'], **catalog_properties(env.params)).load_table((ns, name))
     return tbl.metadata.snapshots[0].snapshot_id
 
 
 def module_time_travel(env, ns, name, limit, snapshot_id):
-    from ansible_collections.dataplatform.lakehouse.plugins.module_utils import iceberg as ice
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.service import run_info
     p = table_params(env, ns, name, files=False, snapshots=False)
     t0 = time.perf_counter()
-    out = ice.run_info(dict(p, query=dict(snapshot_id=snapshot_id, limit=limit)))
+    out = run_info(dict(p, query=dict(snapshot_id=snapshot_id, limit=limit)))
     return time.perf_counter() - t0, out['query']['row_count']
 
 
 def raw_time_travel(env, ns, name, limit, snapshot_id):
     from pyiceberg.catalog import load_catalog
-    from ansible_collections.dataplatform.lakehouse.plugins.module_utils import iceberg as ice
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.options import catalog_properties
     t0 = time.perf_counter()
-    tbl = load_catalog(env.params['catalog_name'], **ice.catalog_properties(env.params)).load_table((ns, name))
+    tbl = load_catalog(env.params['catalog_name'], **catalog_properties(env.params)).load_table((ns, name))
     rows = tbl.scan(snapshot_id=snapshot_id, limit=limit).to_arrow().to_pylist()
     return time.perf_counter() - t0, len(rows)
 
@@ -369,9 +369,10 @@ def main():
               % (results['estimated_bytes_written'] / 1e9, env.endpoint), file=sys.stderr)
         import pyarrow.parquet as pq
         pq.read_table(path)   # page cache warm-up, so that neither side pays the first read
-        from ansible_collections.dataplatform.lakehouse.plugins.module_utils import iceberg as ice
-        ice.apply_s3_environment(env.params)
-        catalog = ice.connect(env.params)
+        from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.catalog import connect
+        from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.options import apply_s3_environment
+        apply_s3_environment(env.params)
+        catalog = connect(env.params)
         # warm-up: imports, S3 client initialisation, first token
         module_create(env, 'bench_mod', 'warmup', False)
         raw_create(env, 'bench_raw', 'warmup', False)

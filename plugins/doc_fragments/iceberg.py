@@ -8,8 +8,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Catalog connection and S3 FileIO options shared by iceberg_table and iceberg_table_info
-    # (argument spec: plugins/module_utils/iceberg.py iceberg_catalog_argument_spec()).
+    # Catalog connection options shared by iceberg_table, iceberg_table_info and platform_info (argument spec:
+    # plugins/module_utils/iceberg/options.py iceberg_catalog_argument_spec()); its S3 options are the s3 fragment's.
     DOCUMENTATION = r'''
 options:
   catalog_type:
@@ -81,73 +81,21 @@ options:
         so the client uses its own S3 keys (O(access_key), O(secret_key)).
     type: dict
     default: {}
+  # The S3 options are documented by the s3 fragment, listed AFTER this one (extends_documentation_fragment:
+  # [dataplatform.lakehouse.iceberg, dataplatform.lakehouse.s3]): Ansible merges each option's keys, the first
+  # fragment's win, so these three stay optional here.
   endpoint_url:
-    description:
-      - S3 endpoint of the table files (PyIceberg property C(s3.endpoint)), for example V(http://127.0.0.1:7480).
-        A REST catalog may override it with the endpoint configured in the catalog.
-      - Also used by the boto3 client that lists and deletes files during maintenance.
-      - Falls back to E(LAKEHOUSE_S3_ENDPOINT), E(CEPH_S3_ENDPOINT) or E(AWS_ENDPOINT_URL).
-    type: str
-    aliases: [s3_endpoint, s3_url]
+    required: false
   access_key:
-    description:
-      - S3 access key id of the client (C(s3.access-key-id)); falls back to E(AWS_ACCESS_KEY_ID).
-    type: str
-    aliases: [aws_access_key_id]
+    required: false
   secret_key:
-    description:
-      - S3 secret key of the client (C(s3.secret-access-key)); never logged; falls back to E(AWS_SECRET_ACCESS_KEY).
-    type: str
-    aliases: [aws_secret_access_key]
-  region:
-    description:
-      - S3 region (C(s3.region)). Always sent; without it the pyarrow FileIO tries to resolve an AWS bucket region.
-      - Falls back to E(AWS_REGION) or E(AWS_DEFAULT_REGION).
-    type: str
-    default: us-east-1
+    required: false
   s3_path_style_access:
     description:
       - Address buckets by path (V(true), what Ceph RGW without wildcard DNS needs) or virtual host (V(false)).
         Maps to C(s3.force-virtual-addressing) (PyIceberg ignores the Java property C(s3.path-style-access)).
     type: bool
     default: true
-  validate_certs:
-    description:
-      - Verify TLS certificates of the S3 endpoint (boto3 client used by maintenance).
-    type: bool
-    default: true
-  ca_bundle:
-    description:
-      - PEM bundle of a private CA for the S3 endpoint. Used by the boto3 client and exported as E(AWS_CA_BUNDLE)
-        for the pyarrow FileIO (PyIceberg 0.12 passes no CA file to pyarrow itself; whether pyarrow's AWS SDK honours
-        the variable depends on its build).
-      - Falls back to E(AWS_CA_BUNDLE).
-    type: path
-  request_checksum_calculation:
-    description:
-      - Exported as E(AWS_REQUEST_CHECKSUM_CALCULATION) before the first pyarrow S3 filesystem is created, and used
-        by the boto3 client. Ceph RGW 16.x needs V(when_required) (else uploads fail with 411 MissingContentLength);
-        C(dataplatform.lakehouse.ceph_s3_validate) reports the value that works.
-      - Falls back to E(AWS_REQUEST_CHECKSUM_CALCULATION).
-    type: str
-    choices: [when_supported, when_required]
-    default: when_supported
-  response_checksum_validation:
-    description:
-      - Exported as E(AWS_RESPONSE_CHECKSUM_VALIDATION) like O(request_checksum_calculation); V(when_required) for
-        Ceph RGW 16.x.
-      - Falls back to E(AWS_RESPONSE_CHECKSUM_VALIDATION).
-    type: str
-    choices: [when_supported, when_required]
-    default: when_supported
-  connect_timeout:
-    description: Seconds to wait for a TCP connection to the S3 endpoint (C(s3.connect-timeout)).
-    type: float
-    default: 5
-  read_timeout:
-    description: Seconds to wait for an S3 response (C(s3.request-timeout)).
-    type: float
-    default: 60
   commit_retries:
     description:
       - How many times a commit that conflicts with a concurrent commit is re-planned on the refreshed table and
@@ -162,5 +110,13 @@ options:
 requirements:
   - pyiceberg[pyarrow,pyiceberg-core] >= 0.12, < 0.13 (C(sql-sqlite) or C(sql-postgres) extras for a SQL catalog, C(hive) for Hive)
   - pyarrow
-  - boto3 >= 1.36 (listing and deleting files in S3 during maintenance)
+notes:
+  - The S3 options configure PyIceberg's pyarrow FileIO (C(s3.endpoint), C(s3.access-key-id), C(s3.secret-access-key),
+    C(s3.region), C(s3.connect-timeout), C(s3.request-timeout)) and the boto3 client that lists and deletes files
+    during maintenance. None is required (a SQL catalog on a local warehouse needs none); a REST catalog may
+    override the endpoint with the one configured in the catalog. O(region) is always sent (without it the pyarrow
+    FileIO tries to resolve an AWS bucket region). O(request_checksum_calculation), O(response_checksum_validation)
+    and O(ca_bundle) are exported as E(AWS_REQUEST_CHECKSUM_CALCULATION), E(AWS_RESPONSE_CHECKSUM_VALIDATION) and
+    E(AWS_CA_BUNDLE) before the first pyarrow S3 filesystem is created (Ceph RGW 16.x needs V(when_required) for
+    both checksum options; whether pyarrow's AWS SDK honours the CA bundle depends on its build).
 '''

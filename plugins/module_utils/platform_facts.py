@@ -34,14 +34,8 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validate
     identify_server,
     rule_from_s3,
 )
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg import (
-    MANAGED_PROPERTIES,
-    IcebergModuleError,
-    connect,
-    describe_catalog_error,
-    describe_table,
-    identifier_text,
-)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.errors import IcebergModuleError
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.options import identifier_text
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.pg_backup import (
     BackupError,
     DirectoryStore,
@@ -128,6 +122,9 @@ def _missing_catalog_tables(exc):
 
 def table_facts(tbl, volatile=True):
     """The recorded facts of one table (describe_table of the iceberg module, normalized)."""
+    # Imported here, like in catalog_facts: the other sections load neither pyiceberg nor pyarrow.
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.reads import describe_table
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.schema import MANAGED_PROPERTIES
     desc = describe_table(tbl, include_files=True, include_snapshots=False)
     records = desc['files']['records']
     facts = {
@@ -152,6 +149,8 @@ def table_facts(tbl, volatile=True):
 
 def catalog_facts(params, namespaces=None, volatile=True, catalog=None):
     """Namespaces (the given ones, else every top-level namespace) with their properties and tables."""
+    # Imported here: only the catalog section loads pyiceberg and pyarrow.
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.catalog import connect, describe_catalog_error
     # Read-only: never let PyIceberg's SQL catalog create its tables.
     params = dict(params)
     params['catalog_properties'] = dict(params.get('catalog_properties') or {}, init_catalog_tables='false')

@@ -38,6 +38,7 @@ author:
   - dataplatform.lakehouse contributors (@dataplatform)
 extends_documentation_fragment:
   - dataplatform.lakehouse.iceberg
+  - dataplatform.lakehouse.s3
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -579,12 +580,9 @@ elapsed_seconds:
   sample: 0.412
 '''
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg import (
-    ICEBERG_REQUIREMENT,
-    describe_unexpected,
-    run_table,
-    table_argument_spec,
-)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.catalog import ICEBERG_REQUIREMENT
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.service import describe_unexpected, run_table
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.specs import table_argument_spec
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import LakehouseModule
 
 

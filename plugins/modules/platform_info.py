@@ -34,6 +34,7 @@ author:
   - dataplatform.lakehouse contributors (@dataplatform)
 extends_documentation_fragment:
   - dataplatform.lakehouse.iceberg
+  - dataplatform.lakehouse.s3
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -247,13 +248,9 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg import (
-    IcebergModuleError,
-    PYICEBERG_IMPORT_ERROR,
-    check_requirements,
-    iceberg_catalog_argument_spec,
-    one_line,
-)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import one_line
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.errors import IcebergModuleError
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.options import iceberg_catalog_argument_spec
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.platform_facts import (
     SECTIONS,
     PlatformFactsError,
@@ -306,8 +303,11 @@ def main():
         module.fail_json(msg=problem)
     if BOTO3_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib('boto3'), exception=BOTO3_IMPORT_ERROR)
-    if 'catalog' in sections and check_requirements():
-        module.fail_json(msg=missing_required_lib(check_requirements()), exception=PYICEBERG_IMPORT_ERROR)
+    if 'catalog' in sections:
+        # Imported here: S3, backup and Polaris facts load neither pyiceberg nor pyarrow.
+        from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.catalog import PYICEBERG_IMPORT_ERROR, check_requirements
+        if check_requirements():
+            module.fail_json(msg=missing_required_lib(check_requirements()), exception=PYICEBERG_IMPORT_ERROR)
     try:
         platform = gather(params, sections, s3_connection_params(params))
     except (PlatformFactsError, IcebergModuleError) as exc:

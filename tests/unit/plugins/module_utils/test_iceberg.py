@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, dataplatform.lakehouse contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests of plugins/module_utils/iceberg.py.
+"""Unit tests of the package plugins/module_utils/iceberg/.
 
 Pure logic (type parsing, schema diff planning, retention and orphan selection, catalog properties, error mapping)
 is tested directly; plans and reachability are also checked against real PyIceberg tables in a SQLite catalog with
@@ -23,7 +23,55 @@ pytest.importorskip('pyiceberg')
 from pyiceberg import types as T  # noqa: E402
 from pyiceberg.exceptions import ForbiddenError, OAuthError  # noqa: E402
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils import iceberg as ice  # noqa: E402
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.durations import parse_duration  # noqa: E402
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.catalog import (  # noqa: E402
+    connect,
+    describe_catalog_error,
+)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.errors import (  # noqa: E402
+    IcebergModuleError,
+)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.options import (  # noqa: E402
+    apply_s3_environment,
+    catalog_properties,
+)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.rows import (  # noqa: E402
+    arrow_to_json_rows,
+    conform_arrow,
+    rows_to_arrow,
+)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.schema import (  # noqa: E402
+    build_partition_spec,
+    build_sort_order,
+    parse_partition_decl,
+    parse_sort_decl,
+    plan_schema,
+)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.service import (  # noqa: E402
+    run_info,
+    run_table,
+)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.snapshots import (  # noqa: E402
+    RefInfo,
+    SnapInfo,
+    parse_point_in_time,
+    select_snapshots_to_expire,
+)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.storage import (  # noqa: E402
+    FILE_KINDS,
+    ManifestReader,
+    empty_file_sets,
+    norm_uri,
+    select_orphans,
+    subtract_file_sets,
+)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.types import (  # noqa: E402
+    build_schema,
+    decl_type_to_string,
+    parse_schema_decl,
+    parse_type,
+    schema_to_data,
+)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -31,11 +79,11 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils import iceb
 # ---------------------------------------------------------------------------------------------------------------------
 
 def decls(*columns):
-    return ice.parse_schema_decl(list(columns))
+    return parse_schema_decl(list(columns))
 
 
 def schema_of(*columns):
-    return ice.build_schema(decls(*columns))
+    return build_schema(decls(*columns))
 
 
 def col(name, type_, **kw):
@@ -57,7 +105,7 @@ def run(params, check_mode=False, **kw):
     p = dict(params)
     p.update(kw)
     warnings = []
-    result = ice.run_table(p, check_mode=check_mode, warn=warnings.append)
+    result = run_table(p, check_mode=check_mode, warn=warnings.append)
     result['warnings'] = warnings
     return result
 
@@ -67,7 +115,7 @@ def append(params, rows):
 
 
 def load(params):
-    return ice.connect(params).load_table(('unit', 't'))
+    return connect(params).load_table(('unit', 't'))
 
 
 def files_on_disk(tmp_path):
@@ -91,20 +139,20 @@ def files_on_disk(tmp_path):
     ('fixed[16]', T.FixedType(16)), ('fixed(4)', T.FixedType(4)),
 ])
 def test_parse_primitive_types(text, expected):
-    decl = ice.parse_type(text, 'c')
+    decl = parse_type(text, 'c')
     assert decl.kind == 'primitive'
     assert decl.primitive == expected
 
 
 def test_parse_nested_type_strings():
-    decl = ice.parse_type('map<string, list<struct<a:int, b:decimal(5,1)>>>', 'c')
+    decl = parse_type('map<string, list<struct<a:int, b:decimal(5,1)>>>', 'c')
     assert decl.kind == 'map'
     assert decl.key.primitive == T.StringType()
     assert decl.value.kind == 'list'
     struct = decl.value.element
     assert [f.name for f in struct.fields] == ['a', 'b']
     assert struct.fields[1].type.primitive == T.DecimalType(5, 1)
-    assert ice.decl_type_to_string(decl) == 'map<string,list<struct<a:int,b:decimal(5,1)>>>'
+    assert decl_type_to_string(decl) == 'map<string,list<struct<a:int,b:decimal(5,1)>>>'
 
 
 def test_parse_dict_forms_and_round_trip():
@@ -116,14 +164,14 @@ def test_parse_dict_forms_and_round_trip():
         col('attrs', 'map', key='string', value='list<long>', value_required=False),
         col('amount', 'decimal(12,2)'),
     ]
-    schema = ice.build_schema(ice.parse_schema_decl(columns))
+    schema = build_schema(parse_schema_decl(columns))
     assert schema.find_field('address.city').required
     assert schema.find_field('address.zip').doc == 'postal'
     assert schema.find_field('points').field_type.element_required
     # what the modules return can be given back and means the same schema
-    again = ice.build_schema(ice.parse_schema_decl(ice.schema_to_data(schema)))
+    again = build_schema(parse_schema_decl(schema_to_data(schema)))
     assert again.as_struct() == schema.as_struct()
-    assert ice.plan_schema(schema, ice.parse_schema_decl(ice.schema_to_data(schema))).empty
+    assert plan_schema(schema, parse_schema_decl(schema_to_data(schema))).empty
 
 
 @pytest.mark.parametrize('bad, fragment', [
@@ -136,8 +184,8 @@ def test_parse_dict_forms_and_round_trip():
     ('long long', "unexpected 'long'"),
 ])
 def test_parse_type_errors_are_one_line(bad, fragment):
-    with pytest.raises(ice.IcebergModuleError) as err:
-        ice.parse_type(bad, 'c')
+    with pytest.raises(IcebergModuleError) as err:
+        parse_type(bad, 'c')
     message = str(err.value)
     assert fragment in message
     assert "column 'c'" in message
@@ -145,49 +193,49 @@ def test_parse_type_errors_are_one_line(bad, fragment):
 
 
 def test_parse_schema_errors():
-    with pytest.raises(ice.IcebergModuleError, match='declared twice'):
+    with pytest.raises(IcebergModuleError, match='declared twice'):
         decls(col('a', 'int'), col('a', 'long'))
-    with pytest.raises(ice.IcebergModuleError, match='type is required'):
+    with pytest.raises(IcebergModuleError, match='type is required'):
         decls(dict(name='a'))
-    with pytest.raises(ice.IcebergModuleError, match="needs a non-empty 'fields'"):
+    with pytest.raises(IcebergModuleError, match="needs a non-empty 'fields'"):
         decls(col('s', 'struct'))
-    with pytest.raises(ice.IcebergModuleError, match='unknown keys bogus'):
+    with pytest.raises(IcebergModuleError, match='unknown keys bogus'):
         decls(col('a', 'int', bogus=1))
 
 
 def test_partition_and_sort_parsing():
     schema = schema_of(col('id', 'long'), col('ts', 'timestamptz'), col('region', 'string'))
-    parts = ice.parse_partition_decl(['day(ts)', 'bucket[16](id)', 'bucket(8, region)', 'region',
-                                      {'column': 'region', 'transform': 'truncate[2]', 'name': 'r2'}])
-    spec = ice.build_partition_spec(schema, parts)
+    parts = parse_partition_decl(['day(ts)', 'bucket[16](id)', 'bucket(8, region)', 'region',
+                                  {'column': 'region', 'transform': 'truncate[2]', 'name': 'r2'}])
+    spec = build_partition_spec(schema, parts)
     assert [str(f.transform) for f in spec.fields] == ['day', 'bucket[16]', 'bucket[8]', 'identity', 'truncate[2]']
     assert [f.name for f in spec.fields] == ['ts_day', 'id_bucket_16', 'region_bucket_8', 'region', 'r2']
-    order = ice.build_sort_order(schema, ice.parse_sort_decl(['id desc', {'column': 'ts', 'transform': 'day'}]))
+    order = build_sort_order(schema, parse_sort_decl(['id desc', {'column': 'ts', 'transform': 'day'}]))
     assert len(order.fields) == 2
 
 
 def test_partition_errors():
     schema = schema_of(col('id', 'long'), col('name', 'string'))
-    with pytest.raises(ice.IcebergModuleError, match="column 'ts2' does not exist"):
-        ice.build_partition_spec(schema, ice.parse_partition_decl(['day(ts2)']))
-    with pytest.raises(ice.IcebergModuleError, match='cannot be applied'):
-        ice.build_partition_spec(schema, ice.parse_partition_decl(['day(name)']))
-    with pytest.raises(ice.IcebergModuleError, match='unknown transform'):
-        ice.parse_partition_decl([{'column': 'id', 'transform': 'weekly'}])
+    with pytest.raises(IcebergModuleError, match="column 'ts2' does not exist"):
+        build_partition_spec(schema, parse_partition_decl(['day(ts2)']))
+    with pytest.raises(IcebergModuleError, match='cannot be applied'):
+        build_partition_spec(schema, parse_partition_decl(['day(name)']))
+    with pytest.raises(IcebergModuleError, match='unknown transform'):
+        parse_partition_decl([{'column': 'id', 'transform': 'weekly'}])
 
 
 def test_points_in_time():
     now = 1_800_000_000_000
-    assert ice.parse_point_in_time('1h', 'x', now) == now - 3600 * 1000
-    assert ice.parse_point_in_time('0s', 'x', now) == now
-    assert ice.parse_point_in_time(1234567890123, 'x', now) == 1234567890123
-    assert ice.parse_point_in_time('2024-01-01T00:00:00Z', 'x', now) == 1704067200000
-    assert ice.parse_point_in_time('2024-01-01T00:00:00', 'x', now) == 1704067200000
-    with pytest.raises(ice.IcebergModuleError, match='neither an ISO-8601'):
-        ice.parse_point_in_time('yesterday', 'x', now)
+    assert parse_point_in_time('1h', 'x', now) == now - 3600 * 1000
+    assert parse_point_in_time('0s', 'x', now) == now
+    assert parse_point_in_time(1234567890123, 'x', now) == 1234567890123
+    assert parse_point_in_time('2024-01-01T00:00:00Z', 'x', now) == 1704067200000
+    assert parse_point_in_time('2024-01-01T00:00:00', 'x', now) == 1704067200000
+    with pytest.raises(IcebergModuleError, match='neither an ISO-8601'):
+        parse_point_in_time('yesterday', 'x', now)
     # errors of the shared parsers are the module's own (caught as IcebergModuleError, not re-described)
-    with pytest.raises(ice.IcebergModuleError, match='is not a duration'):
-        ice.parse_duration('soon', 'remove_orphan_files.older_than', error=ice.IcebergModuleError)
+    with pytest.raises(IcebergModuleError, match='is not a duration'):
+        parse_duration('soon', 'remove_orphan_files.older_than', error=IcebergModuleError)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -200,7 +248,7 @@ BASE = [col('id', 'long', required=True), col('n', 'int'), col('f', 'float'), co
 
 
 def plan(target, allow=()):
-    return ice.plan_schema(schema_of(*BASE), decls(*target), allow)
+    return plan_schema(schema_of(*BASE), decls(*target), allow)
 
 
 def test_plan_identical_is_empty():
@@ -227,12 +275,12 @@ def test_plan_allowed_changes():
 def test_plan_keeps_undeclared_columns_without_purge():
     # Only 'id', 'name' and a new column declared: the others stay, nothing is refused, only the add is planned.
     target = [BASE[0], BASE[4], col('extra', 'string')]
-    kept = ice.plan_schema(schema_of(*BASE), decls(*target), (), purge_columns=False)
+    kept = plan_schema(schema_of(*BASE), decls(*target), (), purge_columns=False)
     assert not kept.refused, kept.refused
     assert kept.changes == ["add column 'extra' string"]
-    purged = ice.plan_schema(schema_of(*BASE), decls(*target), ())
+    purged = plan_schema(schema_of(*BASE), decls(*target), ())
     assert any("drop column 'n'" in r for r in purged.refused)
-    assert any("drop column 'address.city'" in r for r in ice.plan_schema(
+    assert any("drop column 'address.city'" in r for r in plan_schema(
         schema_of(*BASE), decls(*(BASE[:5] + [col('address', 'struct', fields=[col('zip', 'string')])] + BASE[6:])), ()).refused)
 
 
@@ -309,15 +357,15 @@ def test_evolution_applies_and_converges(params):
 def test_refusal_commits_nothing(params):
     run(params, schema=BASE, properties={'a': '1'})
     before = load(params).metadata_location
-    with pytest.raises(ice.IcebergModuleError) as err:
+    with pytest.raises(IcebergModuleError) as err:
         run(params, schema=[col('id', 'int', required=True)] + BASE[1:] + [col('new', 'string')],
             properties={'a': '2'}, partition_spec=['day(missing)'])
     assert 'Nothing was committed' in str(err.value) or 'does not exist' in str(err.value)
     assert load(params).metadata_location == before
-    with pytest.raises(ice.IcebergModuleError, match="partition_spec\\[0\\]: column 'missing' does not exist"):
+    with pytest.raises(IcebergModuleError, match="partition_spec\\[0\\]: column 'missing' does not exist"):
         run(params, schema=BASE + [col('new', 'string')], partition_spec=['day(missing)'])
     assert load(params).metadata_location == before
-    with pytest.raises(ice.IcebergModuleError, match='required'):
+    with pytest.raises(IcebergModuleError, match='required'):
         append(params, [dict(id=1)])   # name is required
     assert load(params).metadata_location == before
 
@@ -326,10 +374,10 @@ def test_rows_conversion_and_errors():
     schema = schema_of(col('id', 'long', required=True), col('ts', 'timestamptz'), col('d', 'date'),
                        col('amount', 'decimal(6,2)'), col('tags', 'list<string>'), col('m', 'map<string,int>'),
                        col('s', 'struct<a:int>'), col('b', 'binary'), col('u', 'uuid'))
-    table = ice.rows_to_arrow([dict(id=1, ts='2024-01-01T01:00:00+01:00', d='2024-01-02', amount='1.5', tags=['x'],
-                                    m={'k': 1}, s={'a': 2}, b='aGk=', u='6f1f5a3c-8c9a-4a3a-9d5d-1b2f5f0c0a11')],
-                              schema)
-    rows = ice.arrow_to_json_rows(table)
+    table = rows_to_arrow([dict(id=1, ts='2024-01-01T01:00:00+01:00', d='2024-01-02', amount='1.5', tags=['x'],
+                                m={'k': 1}, s={'a': 2}, b='aGk=', u='6f1f5a3c-8c9a-4a3a-9d5d-1b2f5f0c0a11')],
+                          schema)
+    rows = arrow_to_json_rows(table)
     assert rows[0]['ts'] == '2024-01-01T00:00:00+00:00'
     assert rows[0]['amount'] == '1.50' and rows[0]['m'] == {'k': 1} and rows[0]['b'] == 'aGk='
     assert rows[0]['u'] == '6f1f5a3c-8c9a-4a3a-9d5d-1b2f5f0c0a11'
@@ -339,29 +387,29 @@ def test_rows_conversion_and_errors():
                           (dict(id=1, bogus=1), 'not in the table: bogus'),
                           (dict(ts='2024-01-01'), "column 'id' is required"),
                           (dict(id=1, s={'z': 1}), 'unknown struct fields z')]:
-        with pytest.raises(ice.IcebergModuleError) as err:
-            ice.rows_to_arrow([row], schema)
+        with pytest.raises(IcebergModuleError) as err:
+            rows_to_arrow([row], schema)
         assert fragment in str(err.value)
 
 
 def test_conform_arrow():
     schema = schema_of(col('id', 'long', required=True), col('name', 'string'))
-    ok = ice.conform_arrow(pa.table({'id': pa.array([1, 2], pa.int32())}), schema, 'f')
+    ok = conform_arrow(pa.table({'id': pa.array([1, 2], pa.int32())}), schema, 'f')
     assert ok.column('id').type == pa.int64() and ok.column('name').null_count == 2
-    with pytest.raises(ice.IcebergModuleError, match='not in the table: x'):
-        ice.conform_arrow(pa.table({'id': [1], 'x': [1]}), schema, 'f')
-    with pytest.raises(ice.IcebergModuleError, match="column 'id' is string, the table wants int64"):
-        ice.conform_arrow(pa.table({'id': ['a']}), schema, 'f')
-    with pytest.raises(ice.IcebergModuleError, match="no column 'id'"):
-        ice.conform_arrow(pa.table({'name': ['a']}), schema, 'f')
+    with pytest.raises(IcebergModuleError, match='not in the table: x'):
+        conform_arrow(pa.table({'id': [1], 'x': [1]}), schema, 'f')
+    with pytest.raises(IcebergModuleError, match="column 'id' is string, the table wants int64"):
+        conform_arrow(pa.table({'id': ['a']}), schema, 'f')
+    with pytest.raises(IcebergModuleError, match="no column 'id'"):
+        conform_arrow(pa.table({'name': ['a']}), schema, 'f')
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # retention selection (pure)
 # ---------------------------------------------------------------------------------------------------------------------
 
-S = ice.SnapInfo
-R = ice.RefInfo
+S = SnapInfo
+R = RefInfo
 NOW = 1_000_000
 
 
@@ -377,7 +425,7 @@ def chain(ids, start=0, step=1000):
 def test_retain_last_keeps_n_per_branch():
     snaps = chain([1, 2, 3, 4, 5])
     refs = {'main': R(5, 'branch', None, None)}
-    expire, retained = ice.select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=NOW, retain_last=2)
+    expire, retained = select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=NOW, retain_last=2)
     assert expire == {1, 2, 3}
     assert set(retained) == {4, 5}
 
@@ -385,14 +433,14 @@ def test_retain_last_keeps_n_per_branch():
 def test_older_than_respected():
     snaps = chain([1, 2, 3, 4, 5])                   # timestamps 0 .. 4000
     refs = {'main': R(5, 'branch', None, None)}
-    expire, unused = ice.select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=2500, retain_last=1)
+    expire, unused = select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=2500, retain_last=1)
     assert expire == {1, 2, 3}                        # 3000 and 4000 are newer than the cut-off
 
 
 def test_tags_and_other_branches_are_protected():
     snaps = chain([1, 2, 3, 4, 5]) + [S(10, 2, 2500), S(11, 10, 2600)]   # branch dev forks at 2
     refs = {'main': R(5, 'branch', None, None), 'dev': R(11, 'branch', None, None), 'v1': R(1, 'tag', None, None)}
-    expire, retained = ice.select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=NOW, retain_last=1)
+    expire, retained = select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=NOW, retain_last=1)
     assert expire == {2, 3, 4, 10}
     assert retained[1] == 'head of tag v1' and retained[11] == 'head of branch dev'
 
@@ -400,30 +448,30 @@ def test_tags_and_other_branches_are_protected():
 def test_branch_overrides_and_unreferenced_snapshots():
     snaps = chain([1, 2, 3, 4, 5]) + [S(20, 3, 10)]   # 20: rolled back / staged, on no branch
     refs = {'main': R(5, 'branch', 3, None)}           # the branch keeps 3 itself
-    expire, retained = ice.select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=NOW, retain_last=1)
+    expire, retained = select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=NOW, retain_last=1)
     assert expire == {1, 2, 20}
     assert set(retained) == {3, 4, 5}
-    expire, unused = ice.select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=5, retain_last=1)
+    expire, unused = select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=5, retain_last=1)
     assert expire == {1}                               # 20 (ts 10) is newer than the cut-off of 5
     refs = {"main": R(5, "branch", None, NOW - 2500)}  # branch max snapshot age: older than ts 2500 may go
-    expire, unused = ice.select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=None, retain_last=1)
+    expire, unused = select_snapshots_to_expire(snaps, refs, NOW, older_than_ms=None, retain_last=1)
     assert expire == {1, 2, 3}                         # timestamps 0, 1000, 2000 < 2500
 
 
 def test_explicit_ids():
     snaps = chain([1, 2, 3])
     refs = {'main': R(3, 'branch', None, None), 't': R(2, 'tag', None, None)}
-    expire, unused = ice.select_snapshots_to_expire(snaps, refs, NOW, snapshot_ids=[1])
+    expire, unused = select_snapshots_to_expire(snaps, refs, NOW, snapshot_ids=[1])
     assert expire == {1}
-    with pytest.raises(ice.IcebergModuleError, match='is the head of tag t'):
-        ice.select_snapshots_to_expire(snaps, refs, NOW, snapshot_ids=[2])
-    with pytest.raises(ice.IcebergModuleError, match='snapshot 99 does not exist'):
-        ice.select_snapshots_to_expire(snaps, refs, NOW, snapshot_ids=[99])
+    with pytest.raises(IcebergModuleError, match='is the head of tag t'):
+        select_snapshots_to_expire(snaps, refs, NOW, snapshot_ids=[2])
+    with pytest.raises(IcebergModuleError, match='snapshot 99 does not exist'):
+        select_snapshots_to_expire(snaps, refs, NOW, snapshot_ids=[99])
 
 
 def test_nothing_selected_without_criteria():
     snaps = chain([1, 2, 3])
-    expire, unused = ice.select_snapshots_to_expire(snaps, {'main': R(3, 'branch', None, None)}, NOW)
+    expire, unused = select_snapshots_to_expire(snaps, {'main': R(3, 'branch', None, None)}, NOW)
     assert expire == set()
 
 
@@ -432,13 +480,13 @@ def test_nothing_selected_without_criteria():
 # ---------------------------------------------------------------------------------------------------------------------
 
 def test_subtract_file_sets_keeps_anything_reached():
-    a = ice.empty_file_sets()
+    a = empty_file_sets()
     a['data_files'] |= {'/w/a', '/w/b'}
     a['manifests'] |= {'/w/m1'}
-    b = ice.empty_file_sets()
+    b = empty_file_sets()
     b['data_files'] |= {'/w/b'}
     b['metadata_files'] |= {'/w/m1'}        # a path reached under any kind is kept
-    out = ice.subtract_file_sets(a, b)
+    out = subtract_file_sets(a, b)
     assert out['data_files'] == {'/w/a'} and out['manifests'] == set()
 
 
@@ -453,20 +501,20 @@ def test_reachable_sets_and_expiry_delete_exactly_the_unreachable(params, tmp_pa
                           format='auto', snapshot_properties={}))
     tbl = load(params)
     snaps = tbl.metadata.snapshots
-    reader = ice.ManifestReader(tbl.io)
+    reader = ManifestReader(tbl.io)
     # every snapshot reaches its own manifest list, and the data files its scan reads
     for snap in snaps:
         files = reader.snapshot_files(snap)
-        assert files['manifest_lists'] == {ice.norm_uri(snap.manifest_list)}
-        scanned = set(ice.norm_uri(t.file.file_path) for t in tbl.scan(snapshot_id=snap.snapshot_id).plan_files())
+        assert files['manifest_lists'] == {norm_uri(snap.manifest_list)}
+        scanned = set(norm_uri(t.file.file_path) for t in tbl.scan(snapshot_id=snap.snapshot_id).plan_files())
         assert files['data_files'] == scanned
     # expected: files of expired snapshots minus files of retained ones
     keep_ids = set(s.snapshot_id for s in snaps[-2:])
     run(params, tags=[dict(name='keep', snapshot_id=snaps[-2].snapshot_id, state='present')])
     retained = [s for s in snaps if s.snapshot_id in keep_ids]
     expired = [s for s in snaps if s.snapshot_id not in keep_ids]
-    expected = ice.subtract_file_sets(reader.snapshots_files(expired), reader.snapshots_files(retained))
-    expected_paths = set(p for kind in ice.FILE_KINDS for p in expected[kind])
+    expected = subtract_file_sets(reader.snapshots_files(expired), reader.snapshots_files(retained))
+    expected_paths = set(p for kind in FILE_KINDS for p in expected[kind])
     assert expected_paths
     disk_before = files_on_disk(tmp_path)
     check = run(params, check_mode=True, expire_snapshots=dict(older_than='0s', retain_last=1, delete_files=True))
@@ -490,7 +538,7 @@ def test_select_orphans_guard_and_protection():
     now = 10_000.0
     listing = [('/w/t/data/a', 1, now - 5000), ('/w/t/data/b', 2, now - 10), ('/w/t/data/c', 3, now - 5000),
                ('/w/t/sub/x', 4, now - 5000), ('/w/t/metadata/version-hint.text', 1, now - 5000)]
-    orphans, recent = ice.select_orphans(listing, {'/w/t/data/c'}, ['/w/t/sub/'], now, 3600)
+    orphans, recent = select_orphans(listing, {'/w/t/data/c'}, ['/w/t/sub/'], now, 3600)
     assert [o[0] for o in orphans] == ['/w/t/data/a']
     assert [r[0] for r in recent] == ['/w/t/data/b']
 
@@ -512,7 +560,7 @@ def test_orphan_removal_on_a_real_table(params, tmp_path):
     real = run(params, remove_orphan_files=dict(older_than='1h', dry_run=False, max_listed=10))
     assert real['changed'] and not os.path.exists(stray)
     assert load(params).scan().to_arrow().num_rows == 1
-    with pytest.raises(ice.IcebergModuleError, match='at least 60s'):
+    with pytest.raises(IcebergModuleError, match='at least 60s'):
         run(params, remove_orphan_files=dict(older_than='10s', dry_run=True, max_listed=10))
 
 
@@ -521,7 +569,7 @@ def test_orphan_removal_on_a_real_table(params, tmp_path):
 # ---------------------------------------------------------------------------------------------------------------------
 
 def test_rest_catalog_properties():
-    props = ice.catalog_properties(dict(
+    props = catalog_properties(dict(
         catalog_type='rest', catalog_uri='http://127.0.0.1:8181/api/catalog', warehouse='wh', client_id='id',
         client_secret='secret', oauth_scope='PRINCIPAL_ROLE:ALL', realm='POLARIS', realm_header='Polaris-Realm',
         endpoint_url='http://127.0.0.1:7480', access_key='ak', secret_key='sk', region=None,
@@ -534,21 +582,21 @@ def test_rest_catalog_properties():
     assert props['s3.region'] == 'us-east-1' and props['s3.endpoint'] == 'http://127.0.0.1:7480'
     assert props['s3.force-virtual-addressing'] == 'false'
     assert props['x'] == 'true'
-    with pytest.raises(ice.IcebergModuleError, match='given together'):
-        ice.catalog_properties(dict(catalog_type='rest', catalog_uri='http://x', client_id='id'))
+    with pytest.raises(IcebergModuleError, match='given together'):
+        catalog_properties(dict(catalog_type='rest', catalog_uri='http://x', client_id='id'))
 
 
 def test_sql_catalog_password_is_merged():
-    props = ice.catalog_properties(dict(catalog_type='sql', catalog_uri='postgresql+psycopg://u@h:5432/db',
-                                        catalog_password='p@ss'))
+    props = catalog_properties(dict(catalog_type='sql', catalog_uri='postgresql+psycopg://u@h:5432/db',
+                                    catalog_password='p@ss'))
     assert props['uri'] == 'postgresql+psycopg://u:p%40ss@h:5432/db'
 
 
 def test_checksum_environment(monkeypatch):
     monkeypatch.delenv('AWS_REQUEST_CHECKSUM_CALCULATION', raising=False)
     monkeypatch.delenv('AWS_RESPONSE_CHECKSUM_VALIDATION', raising=False)
-    ice.apply_s3_environment(dict(request_checksum_calculation='when_required',
-                                  response_checksum_validation='when_required'))
+    apply_s3_environment(dict(request_checksum_calculation='when_required',
+                              response_checksum_validation='when_required'))
     assert os.environ['AWS_REQUEST_CHECKSUM_CALCULATION'] == 'when_required'
     assert os.environ['AWS_RESPONSE_CHECKSUM_VALIDATION'] == 'when_required'
 
@@ -560,14 +608,14 @@ def test_checksum_environment(monkeypatch):
     (type('ConnectionError', (Exception,), {})('refused'), 'could not connect to the catalog'),
 ])
 def test_error_mapping(exc, fragment):
-    message = ice.describe_catalog_error(exc, dict(catalog_uri='http://127.0.0.1:8181/api/catalog'), 'loading t')
+    message = describe_catalog_error(exc, dict(catalog_uri='http://127.0.0.1:8181/api/catalog'), 'loading t')
     assert fragment in message and '\n' not in message
 
 
 def test_wrong_sql_catalog_is_one_line(tmp_path):
-    with pytest.raises(ice.IcebergModuleError) as err:
-        ice.connect(dict(catalog_type='sql', catalog_uri='sqlite:///%s/missing/dir/x.db' % tmp_path,
-                         catalog_properties={}))
+    with pytest.raises(IcebergModuleError) as err:
+        connect(dict(catalog_type='sql', catalog_uri='sqlite:///%s/missing/dir/x.db' % tmp_path,
+                     catalog_properties={}))
     assert '\n' not in str(err.value)
 
 
@@ -576,11 +624,11 @@ def test_time_travel_returns_old_rows_and_schema(params):
     first = append(params, [dict(id=1)])['data']['snapshot_id']
     run(params, schema=[col('id', 'long'), col('extra', 'string')])
     append(params, [dict(id=2, extra='x')])
-    info = ice.run_info(dict(params, files=True, snapshots=True, query=dict(snapshot_id=first, limit=10)))
+    info = run_info(dict(params, files=True, snapshots=True, query=dict(snapshot_id=first, limit=10)))
     assert [c['name'] for c in info['query']['schema']] == ['id']
     assert info['query']['rows'] == [{'id': 1}]
-    info = ice.run_info(dict(params, files=True, snapshots=True, query=dict(limit=10)))
+    info = run_info(dict(params, files=True, snapshots=True, query=dict(limit=10)))
     assert sorted(r['id'] for r in info['query']['rows']) == [1, 2]
     assert info['files']['records'] == 2
-    with pytest.raises(ice.IcebergModuleError, match='snapshot 1 does not exist'):
-        ice.run_info(dict(params, files=False, snapshots=False, query=dict(snapshot_id=1)))
+    with pytest.raises(IcebergModuleError, match='snapshot 1 does not exist'):
+        run_info(dict(params, files=False, snapshots=False, query=dict(snapshot_id=1)))

@@ -1,0 +1,140 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dataplatform.lakehouse contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The options of the Iceberg catalog connection, pure: it imports neither pyiceberg nor pyarrow, so that a
+module can declare the options without loading them (platform_info with only S3 or PostgreSQL facts).
+
+* the one argument spec of the catalog and its FileIO (documented by plugins/doc_fragments/iceberg.py, the S3
+  options of the collection's S3 layer by plugins/doc_fragments/s3.py);
+* the PyIceberg catalog properties built from it, and the S3 environment of pyarrow's FileIO;
+* table identifiers.
+
+Connecting with them is catalog.py.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.errors import IcebergModuleError
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import s3_argument_spec
+
+
+def iceberg_catalog_argument_spec():
+    """Catalog + FileIO options shared by iceberg_table and iceberg_table_info (doc fragment dataplatform.lakehouse.iceberg)."""
+    spec = dict(
+        catalog_type=dict(type='str', default='rest', choices=['rest', 'sql', 'hive']),
+        catalog_name=dict(type='str', default='lakehouse'),
+        catalog_uri=dict(type='str', required=True, aliases=['uri'],
+                         fallback=(env_fallback, ['LAKEHOUSE_CATALOG_URI'])),
+        warehouse=dict(type='str'),
+        client_id=dict(type='str', no_log=False, fallback=(env_fallback, ['LAKEHOUSE_CATALOG_CLIENT_ID'])),
+        client_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['LAKEHOUSE_CATALOG_CLIENT_SECRET'])),
+        oauth_scope=dict(type='str', default='PRINCIPAL_ROLE:ALL'),
+        oauth2_server_uri=dict(type='str'),
+        token=dict(type='str', no_log=True),
+        realm=dict(type='str'),
+        realm_header=dict(type='str', default='Polaris-Realm'),
+        catalog_password=dict(type='str', no_log=True),
+        catalog_properties=dict(type='dict', default={}),
+        s3_path_style_access=dict(type='bool', default=True),
+        commit_retries=dict(type='int', default=8),
+        commit_retry_max_wait=dict(type='float', default=5.0),
+    )
+    # The S3 options of the collection's S3 layer, optional here (a SQL catalog on a local warehouse needs none):
+    # they configure PyIceberg's pyarrow FileIO and the boto3 client of maintenance's listings and batch deletes.
+    spec.update(s3_argument_spec(required=False))
+    return spec
+
+
+CATALOG_OPTION_NAMES = tuple(iceberg_catalog_argument_spec().keys())
+
+
+def catalog_properties(params):
+    """PyIceberg catalog properties for the connection options (pure; secrets included, never log the result)."""
+    ctype = params.get('catalog_type') or 'rest'
+    uri = params.get('catalog_uri')
+    props = {'type': ctype, 'uri': uri}
+    if params.get('warehouse'):
+        props['warehouse'] = params['warehouse']
+    if ctype == 'rest':
+        client_id, client_secret = params.get('client_id'), params.get('client_secret')
+        if bool(client_id) != bool(client_secret):
+            raise IcebergModuleError('client_id and client_secret must be given together (the OAuth2 client credential).')
+        if client_id:
+            props['credential'] = '%s:%s' % (client_id, client_secret)
+            props['scope'] = params.get('oauth_scope') or 'PRINCIPAL_ROLE:ALL'
+            props['oauth2-server-uri'] = params.get('oauth2_server_uri') or uri.rstrip('/') + '/v1/oauth/tokens'
+        if params.get('token'):
+            props['token'] = params['token']
+        if params.get('realm'):
+            props['header.%s' % (params.get('realm_header') or 'Polaris-Realm')] = params['realm']
+        # No access delegation: with Polaris on Ceph RGW (stsUnavailable) asking for vended credentials is a 400;
+        # the client brings its own S3 keys.
+        props['header.X-Iceberg-Access-Delegation'] = ''
+    elif ctype == 'sql':
+        if params.get('catalog_password'):
+            props['uri'] = _sql_uri_with_password(uri, params['catalog_password'])
+        props.setdefault('init_catalog_tables', 'true')
+    # FileIO (pyarrow). s3.region is always set: without it pyarrow tries to resolve an AWS bucket region.
+    props['py-io-impl'] = 'pyiceberg.io.pyarrow.PyArrowFileIO'
+    if params.get('endpoint_url'):
+        props['s3.endpoint'] = params['endpoint_url']
+    if params.get('access_key'):
+        props['s3.access-key-id'] = params['access_key']
+    if params.get('secret_key'):
+        props['s3.secret-access-key'] = params['secret_key']
+    props['s3.region'] = params.get('region') or 'us-east-1'
+    props['s3.force-virtual-addressing'] = 'false' if params.get('s3_path_style_access', True) else 'true'
+    if params.get('connect_timeout'):
+        props['s3.connect-timeout'] = str(params['connect_timeout'])
+    if params.get('read_timeout'):
+        props['s3.request-timeout'] = str(params['read_timeout'])
+    for key, value in (params.get('catalog_properties') or {}).items():
+        props[str(key)] = value if isinstance(value, str) else json.dumps(value) if isinstance(value, (dict, list)) \
+            else str(value).lower() if isinstance(value, bool) else str(value)
+    return props
+
+
+def _sql_uri_with_password(uri, password):
+    try:
+        from sqlalchemy.engine import make_url
+        return make_url(uri).set(password=password).render_as_string(hide_password=False)
+    except Exception as exc:  # pragma: no cover - sqlalchemy is a pyiceberg[sql] dependency
+        raise IcebergModuleError('catalog_uri is not a valid SQLAlchemy URL: %s' % exc)
+
+
+def apply_s3_environment(params):
+    """Export the checksum settings BEFORE the first pyarrow S3FileSystem exists (the AWS SDK reads them then).
+
+    Ceph RGW before 19.x needs when_required for both, else uploads fail with 411 MissingContentLength.
+    """
+    for option, env in (('request_checksum_calculation', 'AWS_REQUEST_CHECKSUM_CALCULATION'),
+                        ('response_checksum_validation', 'AWS_RESPONSE_CHECKSUM_VALIDATION')):
+        if params.get(option):
+            os.environ[env] = params[option]
+    if params.get('ca_bundle') and params.get('validate_certs', True):
+        os.environ['AWS_CA_BUNDLE'] = params['ca_bundle']
+    # Explicit keys and region are given; never wait on the EC2 metadata service.
+    os.environ.setdefault('AWS_EC2_METADATA_DISABLED', 'true')
+
+
+def split_identifier(namespace, name):
+    if not name:
+        raise IcebergModuleError('name (the table name) is required.')
+    if isinstance(namespace, (list, tuple)):
+        ns = tuple(str(part) for part in namespace)
+    else:
+        ns = tuple(part for part in str(namespace or '').split('.') if part)
+    if not ns:
+        raise IcebergModuleError('namespace is required.')
+    return ns + (name,)
+
+
+def identifier_text(identifier):
+    return '.'.join(identifier)
