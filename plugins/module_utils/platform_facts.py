@@ -33,10 +33,8 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.durations i
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError, one_line
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import ClientError, s3_client
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error, error_code, is_not_found
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validate import (
-    identify_server,
-    rule_from_s3,
-)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.diagnose import identify_server
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.lifecycle import rule_from_s3
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg import (
     MANAGED_PROPERTIES,
     IcebergModuleError,
