@@ -30,6 +30,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validati
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import lifecycle
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import report
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import runner
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import validator
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import worker
 
 botocore_exceptions = pytest.importorskip('botocore.exceptions')
@@ -508,3 +509,44 @@ def test_lifecycle_rules_always_plan_the_lifecycle_check():
     assert 'lifecycle' in names
     names = [name for name, _reason, _implied in catalogue.plan_checks(['bucket'])]
     assert 'lifecycle' not in names
+
+
+def test_runner_imports_the_worker_so_that_ansiballz_ships_it():
+    """AnsiballZ bundles only the module_utils that are imported: runner.py must import worker.py itself."""
+    with open(runner.__file__) as handle:
+        source = handle.read()
+    assert '\nfrom ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import worker\n' in source
+
+
+class TestRunValidation:
+    """The module's work on LakehouseModule: bad parameters and an incompatible endpoint are S3ValidationErrors."""
+
+    def _params(self, **kw):
+        params = dict(bucket='lakehouse', lifecycle_rules=[], baseline=dict(baseline.BASELINE_DEFAULTS),
+                      fail_on_incompatible=True, endpoint_url='http://127.0.0.1:9', access_key='a', secret_key='s')
+        params.update(kw)
+        return params
+
+    def _result(self, failure):
+        return dict(changed=False, compatible=failure is None, checks=[], failed_checks=['connectivity'] if failure else [],
+                    summary={'pass': 1, 'warn': 0, 'fail': 0, 'skip': 2}, failure_message=failure)
+
+    def test_bad_parameters(self):
+        from ansible_collections.dataplatform.lakehouse.plugins.modules import ceph_s3_validate as module
+        with pytest.raises(validator.S3ValidationError, match='valid S3 bucket name'):
+            module.run_validation(self._params(bucket='Ab'))
+
+    def test_incompatible_endpoint_fails_with_the_whole_result(self, monkeypatch):
+        from ansible_collections.dataplatform.lakehouse.plugins.modules import ceph_s3_validate as module
+        failure = 'S3 endpoint http://127.0.0.1:9 is not usable for Iceberg: ' + 'x' * 1500
+        monkeypatch.setattr(module, 'validate', lambda conn, params, check_mode=False: self._result(failure))
+        with pytest.raises(validator.S3ValidationError) as info:
+            module.run_validation(self._params())
+        assert info.value.message == failure  # not cut at the base's 900 characters
+        assert info.value.details['failed_checks'] == ['connectivity'] and 'failure_message' not in info.value.details
+        monkeypatch.setattr(module, 'validate', lambda conn, params, check_mode=False: self._result(failure))
+        result = module.run_validation(self._params(fail_on_incompatible=False))
+        assert 'failure_message' not in result
+        monkeypatch.setattr(module, 'validate', lambda conn, params, check_mode=False: self._result(None))
+        result = module.run_validation(self._params())
+        assert result['msg'] == 'http://127.0.0.1:9: 1 pass, 0 warn, 0 fail, 2 skip; compatible=True'
