@@ -76,7 +76,6 @@ class ReportError(LakehouseError):
     """The report cannot be made or written (one actionable line)."""
 
 
-
 def num(value):
     """A finite, non-negative float from a number or a numeric string; None otherwise (bools are not numbers)."""
     if value is None or isinstance(value, bool):

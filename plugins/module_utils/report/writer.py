@@ -153,6 +153,7 @@ def write_report(root, timestamp, files, latest_link=True, check_mode=False):
         changed = update_link(root, timestamp) or changed
     return changed, target, paths
 
+
 def make_report(results, thresholds=None, report_root='reports', timestamp=None, require_polaris=False, plots=True,
                 secrets=None, latest_link=True, check_mode=False):
     """Evaluate, render, redact and write. Returns the module's result dict (ReportError / ImportError raised)."""

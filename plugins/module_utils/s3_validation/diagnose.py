@@ -100,6 +100,7 @@ def s3_error_outcome(exc, endpoint_url, action, status=FAIL, remedy=None):
     return CheckOutcome(status, one_line(describe_s3_error(exc, endpoint_url, action), 400), remedy,
                         data={'error_code': code} if code else {})
 
+
 def short_error(err):
     """The telling part of an SDK error: 'HTTP 411 MissingContentLength' when it can be found."""
     text = '%s' % (err,)

@@ -170,7 +170,6 @@ class Validator(EndpointChecks, ObjectChecks, DataChecks):
             data = {'traceback': traceback.format_exc()[-2000:]}
         self._record(name, status, (time.perf_counter() - t0) * 1000.0, detail, remedy, required, data)
 
-
     # -- cleanup and report -----------------------------------------------------------------------------------
     def cleanup(self):
         t0 = time.perf_counter()
@@ -243,7 +242,6 @@ class Validator(EndpointChecks, ObjectChecks, DataChecks):
             run_prefix=self.prefix,
             failure_message=failure_message(self.endpoint, self.results),
         )
-
 
 
 def validate(conn, params, check_mode=False, python=None):

@@ -186,7 +186,7 @@ def run(cfg):
 
 def main():
     cfg = json.loads(sys.stdin.read())
-    print(json.dumps(run(cfg), default=str))
+    sys.stdout.write(json.dumps(run(cfg), default=str) + '\n')
 
 
 if __name__ == '__main__':

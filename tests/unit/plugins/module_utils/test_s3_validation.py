@@ -491,7 +491,7 @@ class TestFailureGrouping:
 
     def test_grouping(self):
         text = diagnose.group_failures({'write_small': self.PYARROW_411, 'write_large': self.PYARROW_411,
-                                  'read_small': 'content differs after read-back'})
+                                        'read_small': 'content differs after read-back'})
         assert text == ('read_small: content differs after read-back; '
                         'write_large, write_small: HTTP 411 MissingContentLength')
 
