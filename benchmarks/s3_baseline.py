@@ -11,7 +11,7 @@ Endpoint and credentials: arguments, else the environment (LAKEHOUSE_S3_ENDPOINT
 AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION), else the local stack's credentials/s3.json.
 
 What runs, interleaved round by round so that drift hits every client alike (medians are reported):
-  module   measure_throughput() of plugins/module_utils/s3_validate.py, the function the `performance` check
+  module   measure_throughput() of plugins/module_utils/s3_validation/baseline.py, the function the `performance` check
            uses (boto3 upload_fileobj/download_fileobj, TransferConfig with --concurrency, memory source, discarding
            sink), with the module's client from module_utils/s3.py
   boto3    raw boto3, its own client: upload_fileobj(BytesIO) / download_fileobj(BytesIO), same TransferConfig
@@ -47,7 +47,7 @@ from boto3.s3.transfer import TransferConfig  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import s3_client  # noqa: E402
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validate import (  # noqa: E402
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.baseline import (  # noqa: E402
     measure_throughput, throughput_mb_s)
 
 MIB = 1024 * 1024

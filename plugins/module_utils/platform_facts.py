@@ -30,10 +30,8 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.cli
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.connection import polaris_client
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import ClientError, s3_client
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error, error_code, is_not_found
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validate import (
-    identify_server,
-    rule_from_s3,
-)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.diagnose import identify_server
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.lifecycle import rule_from_s3
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.errors import IcebergModuleError
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.options import identifier_text
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.pg_backup import (

@@ -393,27 +393,29 @@ elapsed_seconds:
   sample: 0.412
 '''
 
-import time
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import one_line
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import LakehouseModule
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import (
     BOTO3_IMPORT_ERROR,
     s3_argument_spec,
     s3_connection_params,
 )
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validate import (
-    BASELINE_DEFAULTS,
-    CHECK_CHOICES,
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.baseline import BASELINE_DEFAULTS
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.catalogue import CHECK_CHOICES
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.validator import (
+    S3ValidationError,
     validate,
 )
 
 
+def connections():
+    """The connection layers whose options the module takes (the S3 layer)."""
+    return [s3_argument_spec()]
+
+
 def argument_spec():
-    spec = s3_argument_spec()
-    spec.update(
+    """The module's own options (the connection options come from connections())."""
+    return dict(
         bucket=dict(type='str', required=True),
         prefix=dict(type='str', default='ceph-s3-validate'),
         create_bucket=dict(type='bool', default=False),
@@ -447,7 +449,6 @@ def argument_spec():
         ),
         worker_timeout=dict(type='int', default=300),
     )
-    return spec
 
 
 def check_params(params):
@@ -467,29 +468,30 @@ def check_params(params):
     return None
 
 
-def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    # Time spent on the work itself, after interpreter start-up and imports (benchmarks/phase1_walltime.py).
-    started = time.monotonic()
-    if BOTO3_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib('boto3'), exception=BOTO3_IMPORT_ERROR)
-    problem = check_params(module.params)
+def run_validation(params, check_mode=False):
+    """The module result of one validation run; S3ValidationError for bad parameters and, with
+    fail_on_incompatible, for an endpoint Iceberg cannot use (then with the whole result)."""
+    problem = check_params(params)
     if problem:
-        module.fail_json(msg=problem)
-    conn = s3_connection_params(module.params)
-    try:
-        result = validate(conn, module.params, check_mode=module.check_mode)
-    except Exception as exc:  # never a traceback as the message
-        module.fail_json(msg='ceph_s3_validate failed unexpectedly: %s: %s' % (type(exc).__name__, one_line(exc, 300)),
-                         exception=traceback.format_exc())
+        raise S3ValidationError(problem)
+    conn = s3_connection_params(params)
+    result = validate(conn, params, check_mode=check_mode)
     failure = result.pop('failure_message')
-    if failure and module.params['fail_on_incompatible']:
-        module.fail_json(msg=failure, **result)
+    if failure and params['fail_on_incompatible']:
+        raise S3ValidationError(failure, **result)
     summary = result['summary']
     result['msg'] = '%s: %d pass, %d warn, %d fail, %d skip; compatible=%s' % (
         conn['endpoint_url'], summary['pass'], summary['warn'], summary['fail'], summary['skip'],
         result['compatible'])
-    module.exit_json(elapsed_seconds=round(time.monotonic() - started, 3), **result)
+    return result
+
+
+def main():
+    module = LakehouseModule(argument_spec=argument_spec(), connections=connections(),
+                             requirements=[('boto3', BOTO3_IMPORT_ERROR)], supports_check_mode=True)
+    module.run(run_validation, module.params, check_mode=module.check_mode,
+               describe=lambda exc: 'ceph_s3_validate failed unexpectedly: %s: %s' % (
+                   type(exc).__name__, one_line(exc, 300)))
 
 
 if __name__ == '__main__':

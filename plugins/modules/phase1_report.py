@@ -257,55 +257,49 @@ elapsed_seconds:
   sample: 0.412
 '''
 
-import time
-import traceback
+from ansible.module_utils.basic import missing_required_lib
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import LakehouseModule
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.charts import import_matplotlib
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.model import DEFAULT_THRESHOLDS
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.writer import make_report
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.phase1_report import (
-    DEFAULT_THRESHOLDS,
-    ReportError,
-    import_matplotlib,
-    make_report,
-)
+
+def argument_spec():
+    return dict(
+        results=dict(type='dict', default={}),
+        thresholds=dict(type='dict', default={}, options=dict(
+            (name, dict(type='float', default=value)) for name, value in DEFAULT_THRESHOLDS.items())),
+        report_root=dict(type='path', required=True),
+        timestamp=dict(type='str'),
+        require_polaris=dict(type='bool', default=False),
+        plots=dict(type='bool', default=True),
+        secrets=dict(type='list', elements='str', default=[], no_log=True),
+        latest_link=dict(type='bool', default=True),
+    )
+
+
+def run_report(params, check_mode=False, warn=None):
+    """make_report with the module's parameters; its warnings go to warn(). ReportError is raised as it is."""
+    result = make_report(
+        params['results'], thresholds=params['thresholds'], report_root=params['report_root'],
+        timestamp=params['timestamp'], require_polaris=params['require_polaris'], plots=params['plots'],
+        secrets=params['secrets'], latest_link=params['latest_link'], check_mode=check_mode)
+    for warning in result.pop('warnings'):
+        if warn:
+            warn(warning)
+    return result
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            results=dict(type='dict', default={}),
-            thresholds=dict(type='dict', default={}, options=dict(
-                (name, dict(type='float', default=value)) for name, value in DEFAULT_THRESHOLDS.items())),
-            report_root=dict(type='path', required=True),
-            timestamp=dict(type='str'),
-            require_polaris=dict(type='bool', default=False),
-            plots=dict(type='bool', default=True),
-            secrets=dict(type='list', elements='str', default=[], no_log=True),
-            latest_link=dict(type='bool', default=True),
-        ),
-        supports_check_mode=True,
-    )
-    # Time spent on the work itself, after interpreter start-up and imports (benchmarks/phase1_walltime.py).
-    started = time.monotonic()
-    params = module.params
-    if params['plots']:
+    module = LakehouseModule(argument_spec=argument_spec(), supports_check_mode=True)
+    if module.params['plots']:
         dummy, dummy2, error = import_matplotlib()
         if error:
             module.fail_json(msg=missing_required_lib('matplotlib') + ' (or set plots: false)', exception=error)
-    try:
-        result = make_report(
-            params['results'], thresholds=params['thresholds'], report_root=params['report_root'],
-            timestamp=params['timestamp'], require_polaris=params['require_polaris'], plots=params['plots'],
-            secrets=params['secrets'], latest_link=params['latest_link'], check_mode=module.check_mode)
-    except ReportError as exc:
-        module.fail_json(msg=exc.message)
-    except Exception as exc:  # pylint: disable=broad-except
-        # A bug, or results shaped in a way nobody foresaw: one line, the traceback only with -vvv.
-        module.fail_json(msg='phase1_report could not build the report: %s: %s' % (type(exc).__name__, exc),
-                         exception=traceback.format_exc())
-    for warning in result.pop('warnings'):
-        module.warn(warning)
-    module.exit_json(elapsed_seconds=round(time.monotonic() - started, 3), **result)
+    # A bug, or results shaped in a way nobody foresaw: one line, the traceback only with -vvv.
+    module.run(run_report, module.params, check_mode=module.check_mode, warn=module.warn,
+               describe=lambda exc: 'phase1_report could not build the report: %s: %s' % (type(exc).__name__, exc))
 
 
 if __name__ == '__main__':

@@ -243,17 +243,11 @@ elapsed_seconds:
   sample: 0.412
 '''
 
-import time
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import one_line
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.errors import IcebergModuleError
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.options import iceberg_catalog_argument_spec
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import LakehouseModule
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.platform_facts import (
     SECTIONS,
-    PlatformFactsError,
     check_params,
     choose_sections,
     gather,
@@ -264,10 +258,15 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connecti
 )
 
 
+def connections():
+    """The connection layers whose options the module takes: the Iceberg catalog's (with the S3 layer's)."""
+    return [iceberg_catalog_argument_spec()]
+
+
 def argument_spec():
-    spec = iceberg_catalog_argument_spec()
-    spec['catalog_uri'] = dict(spec['catalog_uri'], required=False)
-    spec.update(
+    """The module's own options (the connection options come from connections(); the catalog is optional here)."""
+    return dict(
+        catalog_uri=dict(iceberg_catalog_argument_spec()['catalog_uri'], required=False),
         sections=dict(type='list', elements='str', choices=list(SECTIONS)),
         buckets=dict(type='list', elements='str'),
         namespaces=dict(type='list', elements='str'),
@@ -284,38 +283,35 @@ def argument_spec():
         polaris_validate_certs=dict(type='bool', default=True),
         volatile=dict(type='bool', default=True),
     )
-    return spec
+
+
+def describe_platform(params, sections):
+    """The module result: the facts document of the chosen sections."""
+    platform = gather(params, sections, s3_connection_params(params))
+    return dict(changed=False, sections=sections, platform=platform)
 
 
 def main():
-    module = AnsibleModule(
+    module = LakehouseModule(
         argument_spec=argument_spec(),
+        connections=connections(),
         mutually_exclusive=[('backup_bucket', 'backup_directory')],
         required_by=dict(client_secret=['client_id'], polaris_client_secret=['polaris_client_id']),
         supports_check_mode=True,
     )
-    # Time spent on the work itself, after interpreter start-up and imports (benchmarks/phase1_walltime.py).
-    started = time.monotonic()
     params = module.params
     sections = choose_sections(params)
     problem = check_params(params, sections)
     if problem:
         module.fail_json(msg=problem)
-    if BOTO3_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib('boto3'), exception=BOTO3_IMPORT_ERROR)
+    # Libraries after the parameters (as before): boto3 always, PyIceberg only for the catalog section.
+    module.require('boto3', BOTO3_IMPORT_ERROR)
     if 'catalog' in sections:
         # Imported here: S3, backup and Polaris facts load neither pyiceberg nor pyarrow.
-        from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.catalog import PYICEBERG_IMPORT_ERROR, check_requirements
-        if check_requirements():
-            module.fail_json(msg=missing_required_lib(check_requirements()), exception=PYICEBERG_IMPORT_ERROR)
-    try:
-        platform = gather(params, sections, s3_connection_params(params))
-    except (PlatformFactsError, IcebergModuleError) as exc:
-        module.fail_json(msg=str(exc))
-    except Exception as exc:  # never a traceback as the message
-        module.fail_json(msg='platform_info failed unexpectedly: %s: %s' % (type(exc).__name__, one_line(exc, 300)),
-                         exception=traceback.format_exc())
-    module.exit_json(elapsed_seconds=round(time.monotonic() - started, 3), changed=False, sections=sections, platform=platform)
+        from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.catalog import ICEBERG_REQUIREMENT
+        module.require(*ICEBERG_REQUIREMENT)
+    module.run(describe_platform, params, sections,
+               describe=lambda exc: 'platform_info failed unexpectedly: %s: %s' % (type(exc).__name__, one_line(exc, 300)))
 
 
 if __name__ == '__main__':

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, dataplatform.lakehouse contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The Phase 1 report (plugins/module_utils/phase1_report.py): criteria from real results files (trimmed copies
+"""The Phase 1 report (plugins/module_utils/report/): criteria from real results files (trimmed copies
 of reports/latest/*.json in fixtures/phase1/), thresholds at their boundaries, missing and unreadable inputs,
 Polaris skipped or required, JUnit structure, redaction of secrets, real matplotlib plots, atomic writes."""
 
@@ -17,23 +17,21 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils import phase1_report as rep
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.phase1_report import (
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report import charts, model, writer
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.charts import render_plots
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.criteria import build_report, evaluate
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.model import (
     FAILED,
     PASSED,
     POLARIS_SKIP_REASON,
     SKIPPED,
-    Redactor,
     ReportError,
-    build_report,
-    evaluate,
-    make_report,
-    render_junit,
-    render_plots,
     validate_thresholds,
     validate_timestamp,
-    write_report,
 )
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.redact import Redactor
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.render import render_junit
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.writer import make_report, write_report
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'phase1')
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
@@ -403,7 +401,7 @@ def test_plots_absent_without_data(results):
 
 
 def test_step_rows(results):
-    labels = [r[0] for r in rep.step_rows(results)]
+    labels = [r[0] for r in charts.step_rows(results)]
     assert 'S3 baseline: small timed' in labels
     assert 'create/converge lakehouse.sample_data' in labels
     assert 'time-travel read' in labels and 'schema evolution (in module)' in labels
@@ -426,7 +424,7 @@ def test_full_report_written(results, tmp_path):
         assert oct(os.stat(str(directory / name)).st_mode & 0o777) == oct(0o644)
     assert os.readlink(str(root / 'last')) == '20260101T000000Z'
     saved = json.loads((directory / 'results.json').read_text())
-    assert saved['format'] == rep.REPORT_FORMAT and saved['generated_at'] == '2026-01-01T00:00:00Z'
+    assert saved['format'] == model.REPORT_FORMAT and saved['generated_at'] == '2026-01-01T00:00:00Z'
     assert [c['id'] for c in saved['criteria']] == [c['id'] for c in out['criteria']]
     summary = (directory / 'summary.md').read_text()
     assert summary.count('| Check | Result | Figure | Threshold | Detail |') == 4
@@ -472,15 +470,15 @@ def test_atomic_write_leaves_no_partial_directory(results, tmp_path, monkeypatch
             raise OSError(28, 'No space left on device')
         return real_fdopen(fd, *args, **kwargs)
 
-    monkeypatch.setattr(rep.os, 'fdopen', failing_fdopen)
+    monkeypatch.setattr(writer.os, 'fdopen', failing_fdopen)
     with pytest.raises(ReportError, match='No space left on device'):
         write_report(str(tmp_path), 't1', files)
     assert os.listdir(str(tmp_path)) == []
     # An existing report of that name survives a failed rewrite untouched.
-    monkeypatch.setattr(rep.os, 'fdopen', real_fdopen)
+    monkeypatch.setattr(writer.os, 'fdopen', real_fdopen)
     write_report(str(tmp_path), 't1', files)
     calls[:] = []
-    monkeypatch.setattr(rep.os, 'fdopen', failing_fdopen)
+    monkeypatch.setattr(writer.os, 'fdopen', failing_fdopen)
     with pytest.raises(ReportError):
         write_report(str(tmp_path), 't1', dict(files, **{'summary.md': b'y'}))
     assert sorted(os.listdir(str(tmp_path))) == ['last', 't1']
@@ -516,4 +514,17 @@ def test_timestamp_validation(bad):
 def test_default_timestamp_format():
     stamp = validate_timestamp(None)
     assert len(stamp) == 16 and stamp[8] == 'T' and stamp.endswith('Z')
-    assert rep.generated_at(stamp).endswith('Z')
+    assert model.generated_at(stamp).endswith('Z')
+
+
+def test_module_run_report_passes_warnings_on(results, tmp_path):
+    """The module's work on LakehouseModule: make_report's result without its warnings, which go to warn()."""
+    from ansible_collections.dataplatform.lakehouse.plugins.modules import phase1_report as module
+    params = dict(results=dict(results, surprise={}), thresholds={}, report_root=str(tmp_path), timestamp='20260101T000000Z',
+                  require_polaris=False, plots=False, secrets=[], latest_link=True)
+    warned = []
+    result = module.run_report(params, check_mode=True, warn=warned.append)
+    assert 'warnings' not in result and result['changed'] is True
+    assert warned == ["ignored results 'surprise': not an objective of Phase 1 "
+                      "(s3_storage, polaris, iceberg_tables, metastore_backup)"]
+    assert not os.listdir(str(tmp_path))  # check mode writes nothing

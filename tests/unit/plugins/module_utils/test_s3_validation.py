@@ -1,0 +1,552 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dataplatform.lakehouse contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests of the pure logic of ceph_s3_validate (plugins/module_utils/s3_validation/): statistics, result schema, error mapping, check selection,
+lifecycle merging, recommended settings and the child-process environment. The checks themselves are exercised
+against real endpoints (tests/integration/targets/ceph_s3_validate)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import random
+import socket
+import ssl
+import subprocess
+import sys
+from http import client as http_client
+from urllib.error import URLError
+
+import pytest
+import yaml
+
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import merge_specs
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3 import errors as s3_errors
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import baseline
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import catalogue
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import diagnose
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import lifecycle
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import report
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import runner
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import validator
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import worker
+
+botocore_exceptions = pytest.importorskip('botocore.exceptions')
+
+
+# ---------------------------------------------------------------------------------------------------- statistics
+class TestPercentile:
+    def test_one_to_hundred(self):
+        data = list(range(1, 101))
+        assert baseline.percentile(data, 50) == pytest.approx(50.5)
+        assert baseline.percentile(data, 95) == pytest.approx(95.05)
+        assert baseline.percentile(data, 99) == pytest.approx(99.01)
+
+    def test_order_does_not_matter(self):
+        data = list(range(1, 101))
+        random.Random(7).shuffle(data)
+        assert baseline.percentile(data, 95) == pytest.approx(95.05)
+
+    def test_edges(self):
+        assert baseline.percentile([], 50) is None
+        assert baseline.percentile([3.5], 99) == 3.5
+        assert baseline.percentile([1, 2, 3], 0) == 1
+        assert baseline.percentile([1, 2, 3], 100) == 3
+        assert baseline.percentile([10, 20], 50) == pytest.approx(15)
+
+    def test_matches_numpy_linear(self):
+        numpy = pytest.importorskip('numpy')
+        rng = random.Random(42)
+        for n in (2, 5, 17, 50, 101, 1000):
+            data = [rng.expovariate(1 / 8.0) for _i in range(n)]
+            for pct in (50, 95, 99):
+                assert baseline.percentile(data, pct) == pytest.approx(float(numpy.percentile(data, pct)))
+
+    def test_latency_stats_in_ms(self):
+        stats = baseline.latency_stats([i / 1000.0 for i in range(1, 101)])  # 1..100 ms
+        assert stats['count'] == 100
+        assert stats['min_ms'] == pytest.approx(1)
+        assert stats['max_ms'] == pytest.approx(100)
+        assert stats['mean_ms'] == pytest.approx(50.5)
+        assert stats['p50_ms'] == pytest.approx(50.5)
+        assert stats['p95_ms'] == pytest.approx(95.05)
+        assert stats['p99_ms'] == pytest.approx(99.01)
+
+    def test_latency_stats_empty(self):
+        stats = baseline.latency_stats([])
+        assert stats['count'] == 0 and stats['p99_ms'] is None
+
+    def test_throughput(self):
+        assert baseline.throughput_mb_s(64 * 10 ** 6, 0.5) == 128.0
+        assert baseline.throughput_mb_s(10, 0) is None
+
+
+# -------------------------------------------------------------------------------------------------- result schema
+class TestResultSchema:
+    def test_make_result_is_valid(self):
+        jsonschema = pytest.importorskip('jsonschema')
+        result = catalogue.make_result('multipart', catalogue.PASS, 12.3456, 'ok', None)
+        jsonschema.validate(result, catalogue.CHECK_RESULT_SCHEMA)
+        assert set(result) == {'name', 'status', 'duration_ms', 'detail', 'remedy', 'required', 'data'}
+        assert result['duration_ms'] == 12.3
+        assert result['required'] is True
+        assert result['remedy'] is None
+        assert catalogue.validate_result(result) == []
+
+    def test_every_check_and_status(self):
+        jsonschema = pytest.importorskip('jsonschema')
+        for name in catalogue.CHECK_NAMES:
+            for status in catalogue.STATUSES:
+                jsonschema.validate(catalogue.make_result(name, status, 0, 'd', 'r' if status != catalogue.PASS else None),
+                                    catalogue.CHECK_RESULT_SCHEMA)
+
+    def test_detail_is_one_line(self):
+        result = catalogue.make_result('parquet', catalogue.FAIL, 1, 'line one\n  line two\tend', 'do\nthis')
+        assert result['detail'] == 'line one line two end'
+        assert result['remedy'] == 'do this'
+
+    def test_negative_duration_clamped(self):
+        assert catalogue.make_result('bucket', catalogue.PASS, -3, 'x')['duration_ms'] == 0.0
+
+    def test_informational_checks_are_not_required(self):
+        assert catalogue.make_result('presigned', catalogue.FAIL, 1, 'x')['required'] is False
+        assert catalogue.make_result('virtual_host', catalogue.WARN, 1, 'x')['required'] is False
+        assert catalogue.make_result('lifecycle', catalogue.FAIL, 1, 'x', required=True)['required'] is True
+
+    def test_rejects_unknown(self):
+        with pytest.raises(ValueError):
+            catalogue.make_result('nope', catalogue.PASS, 1, 'x')
+        with pytest.raises(ValueError):
+            catalogue.make_result('bucket', 'ok', 1, 'x')
+
+    def test_validate_result_finds_problems(self):
+        problems = catalogue.validate_result({'name': 'bucket', 'status': 'bad', 'duration_ms': -1, 'extra': 1})
+        assert 'missing detail' in problems and 'missing remedy' in problems
+        assert 'unexpected key extra' in problems and "bad status 'bad'" in problems
+
+    def test_summary_and_failure_message(self):
+        results = [
+            catalogue.make_result('connectivity', catalogue.PASS, 1, 'ok'),
+            catalogue.make_result('checksum_pyarrow', catalogue.FAIL, 1, 'pyarrow fails\nwith 411', 'export X=when_required'),
+            catalogue.make_result('presigned', catalogue.FAIL, 1, 'presigned broken', 'informational'),
+            catalogue.make_result('parquet', catalogue.WARN, 1, 'works with env', 'export X'),
+            catalogue.make_result('iceberg', catalogue.SKIP, 0, 'skipped'),
+        ]
+        assert report.summarize(results) == {'pass': 1, 'fail': 2, 'warn': 1, 'skip': 1}
+        msg = report.failure_message('http://127.0.0.1:7480', results)
+        assert '\n' not in msg
+        assert '1 required check(s) failed' in msg
+        assert 'checksum_pyarrow: pyarrow fails with 411 -> remedy: export X=when_required' in msg
+        assert 'presigned' not in msg  # informational failures do not make the endpoint incompatible
+        assert report.failure_message('x', results[:1] + results[2:]) is None
+
+    def test_module_documents_the_same_choices(self):
+        from ansible_collections.dataplatform.lakehouse.plugins.modules import ceph_s3_validate as module
+        doc = yaml.safe_load(module.DOCUMENTATION)
+        assert doc['options']['checks']['choices'] == list(catalogue.CHECK_CHOICES)
+        assert doc['options']['skip_checks']['choices'] == list(catalogue.CHECK_CHOICES)
+        spec = merge_specs(module.argument_spec(), module.connections())
+        assert spec['secret_key']['no_log'] is True
+        assert spec['access_key']['no_log'] is False
+        for name, sub in doc['options']['baseline']['suboptions'].items():
+            assert sub['default'] == baseline.BASELINE_DEFAULTS[name]
+
+
+# ------------------------------------------------------------------------------------------------ check selection
+def _names(plan):
+    return [name for name, _reason, _implied in plan]
+
+
+class TestPlanChecks:
+    def test_all_by_default(self):
+        plan = catalogue.plan_checks(None, None, check_mode=False, create_bucket=True)
+        assert _names(plan) == list(catalogue.CHECK_NAMES)
+        assert all(reason is None for _n, reason, _i in plan)
+
+    def test_checksum_checks_run_before_the_checks_that_use_their_finding(self):
+        order = list(catalogue.CHECK_NAMES)
+        for later in ('object_crud', 'multipart', 'parquet', 'iceberg', 'performance'):
+            assert order.index('checksum_boto3') < order.index(later)
+            assert order.index('checksum_pyarrow') < order.index(later)
+
+    def test_prerequisites_are_added(self):
+        plan = catalogue.plan_checks(['parquet'])
+        assert _names(plan) == ['connectivity', 'signature_v4', 'bucket', 'parquet']
+        implied = dict((n, i) for n, _r, i in plan)
+        assert implied == {'connectivity': True, 'signature_v4': True, 'bucket': True, 'parquet': False}
+
+    def test_skip_checks_cannot_remove_prerequisites(self):
+        plan = catalogue.plan_checks(['all'], ['signature_v4', 'performance', 'presigned'], create_bucket=True)
+        names = _names(plan)
+        assert 'signature_v4' in names
+        assert 'performance' not in names and 'presigned' not in names
+
+    def test_groups(self):
+        assert 'performance' not in _names(catalogue.plan_checks(['compatibility']))
+        required = _names(catalogue.plan_checks(['required']))
+        assert 'presigned' not in required and 'virtual_host' not in required and 'iceberg' in required
+        readonly = _names(catalogue.plan_checks(['readonly']))
+        assert readonly == ['connectivity', 'signature_v4', 'bucket', 'virtual_host']
+        # 'iceberg' is a check, not a group
+        assert _names(catalogue.plan_checks(['iceberg'])) == ['connectivity', 'signature_v4', 'bucket', 'iceberg']
+
+    def test_check_mode_skips_writers(self):
+        plan = catalogue.plan_checks(['all'], check_mode=True, create_bucket=True)
+        reasons = dict((n, r) for n, r, _i in plan)
+        for name in ('connectivity', 'signature_v4', 'bucket', 'virtual_host', 'lifecycle'):
+            assert reasons[name] is None, name
+        for name in ('object_crud', 'checksum_pyarrow', 'parquet', 'iceberg', 'performance', 'bucket_create_delete'):
+            assert reasons[name].startswith('check mode'), name
+
+    def test_bucket_create_delete_needs_create_bucket(self):
+        reasons = dict((n, r) for n, r, _i in catalogue.plan_checks(['bucket_create_delete'], create_bucket=False))
+        assert 'create_bucket is false' in reasons['bucket_create_delete']
+        reasons = dict((n, r) for n, r, _i in catalogue.plan_checks(['bucket_create_delete'], create_bucket=True))
+        assert reasons['bucket_create_delete'] is None
+
+    def test_unknown_check(self):
+        with pytest.raises(ValueError):
+            catalogue.plan_checks(['nope'])
+
+    def test_every_prerequisite_precedes_its_check(self):
+        order = list(catalogue.CHECK_NAMES)
+        for name, spec in catalogue.CHECKS:
+            for need in spec['needs']:
+                assert order.index(need) < order.index(name)
+
+
+# --------------------------------------------------------------------------------------------------- error mapping
+URL = 'https://127.0.0.1:7443'
+
+
+class TestConnectErrors:
+    def test_refused(self):
+        detail, remedy = diagnose.describe_connect_error(ConnectionRefusedError(111, 'Connection refused'), URL)
+        assert detail == 'could not connect to %s (connection refused)' % URL
+        assert 'running' in remedy
+
+    def test_certificate(self):
+        exc = ssl.SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: '
+                                              'self-signed certificate (_ssl.c:1006)')
+        detail, remedy = diagnose.describe_connect_error(exc, URL)
+        assert 'could not be verified' in detail
+        assert 'ca_bundle' in remedy and 'validate_certs' in remedy
+
+    def test_not_tls(self):
+        exc = ssl.SSLError(1, '[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)')
+        detail, remedy = diagnose.describe_connect_error(exc, URL)
+        assert 'does not speak TLS' in detail and 'http://' in remedy
+
+    def test_tls_expected(self):
+        exc = http_client.RemoteDisconnected('Remote end closed connection without response')
+        detail, remedy = diagnose.describe_connect_error(exc, 'http://127.0.0.1:7443')
+        assert 'without an HTTP answer' in detail and 'https://' in remedy
+
+    def test_dns_and_timeout(self):
+        detail, _remedy = diagnose.describe_connect_error(socket.gaierror(-2, 'Name or service not known'), URL)
+        assert 'could not resolve' in detail
+        detail, remedy = diagnose.describe_connect_error(socket.timeout('timed out'), URL, timeout=5)
+        assert 'within 5s' in detail and 'connect_timeout' in remedy
+
+    def test_urlerror_unwrapped(self):
+        detail, _remedy = diagnose.describe_connect_error(URLError(ConnectionRefusedError(111, 'refused')), URL)
+        assert 'connection refused' in detail
+
+    def test_one_line(self):
+        detail, remedy = diagnose.describe_connect_error(OSError('a\nb'), URL)
+        assert '\n' not in detail and '\n' not in remedy
+
+
+def _client_error(code, status, message='msg'):
+    return botocore_exceptions.ClientError(
+        {'Error': {'Code': code, 'Message': message}, 'ResponseMetadata': {'HTTPStatusCode': status}}, 'PutObject')
+
+
+class TestS3Errors:
+    @pytest.mark.parametrize('code,status,expect_detail,expect_remedy', [
+        ('SignatureDoesNotMatch', 403, 'secret key is wrong', 'fix secret_key'),
+        ('InvalidAccessKeyId', 403, 'access key is not known', 'fix access_key'),
+        ('NoSuchBucket', 404, 'bucket does not exist', 'create_bucket=true'),
+        ('MissingContentLength', 411, 'aws-chunked', 'when_required'),
+        ('RequestTimeTooSkewed', 403, 'RequestTimeTooSkewed', 'clocks'),
+        ('SomethingElse', 500, 'SomethingElse', 'gateway log'),
+    ])
+    def test_client_errors(self, code, status, expect_detail, expect_remedy):
+        outcome = diagnose.s3_error_outcome(_client_error(code, status), 'http://127.0.0.1:7480', 'bucket check')
+        assert outcome.status == catalogue.FAIL
+        assert expect_detail in outcome.detail
+        assert expect_remedy in outcome.remedy
+        assert '\n' not in outcome.detail
+        assert outcome.data == {'error_code': code}
+
+    def test_connection_errors(self):
+        exc = botocore_exceptions.EndpointConnectionError(endpoint_url='http://127.0.0.1:1/')
+        outcome = diagnose.s3_error_outcome(exc, 'http://127.0.0.1:1', 'signature_v4 check')
+        assert 'could not connect' in outcome.detail and 'running' in outcome.remedy
+        exc = botocore_exceptions.SSLError(endpoint_url='https://x/', error='certificate verify failed')
+        outcome = diagnose.s3_error_outcome(exc, 'https://x', 'signature_v4 check')
+        assert 'ca_bundle' in outcome.detail or 'ca_bundle' in outcome.remedy
+
+    def test_error_code(self):
+        assert s3_errors.error_code(_client_error('NoSuchKey', 404)) == 'NoSuchKey'
+        assert s3_errors.error_code(ValueError('x')) is None
+
+
+class TestIdentifyServer:
+    def test_rgw_by_request_id(self):
+        info = diagnose.identify_server({'x-amz-request-id': 'tx00000a8f3e1b2c4d5e6f7-0067a1b2c3-1014-default'})
+        assert info['product'] == 'ceph-rgw'
+
+    def test_others(self):
+        assert diagnose.identify_server({'Server': 'Werkzeug/3.1 Python/3.11'})['product'] == 'moto'
+        assert diagnose.identify_server({'server': 'amazon.com', 'x-amzn-RequestId': 'abc'})['product'] == 'moto'
+        assert diagnose.identify_server({'Server': 'MinIO'})['product'] == 'minio'
+        assert diagnose.identify_server({'Server': 'AmazonS3'})['product'] == 'aws-s3'
+        assert diagnose.identify_server({})['product'] == 'unknown'
+
+
+# ----------------------------------------------------------------------------------------------------- lifecycle
+RULES = [
+    {'id': 'abort-mpu', 'prefix': '', 'enabled': True, 'expiration_days': None, 'noncurrent_expiration_days': None,
+     'abort_incomplete_multipart_days': 1},
+    {'id': 'expire-tmp', 'prefix': 'tmp/', 'enabled': True, 'expiration_days': 7,
+     'noncurrent_expiration_days': None, 'abort_incomplete_multipart_days': None},
+]
+
+
+class TestLifecycle:
+    def test_rule_round_trip(self):
+        s3rule = lifecycle.rule_to_s3(RULES[1])
+        assert s3rule == {'ID': 'expire-tmp', 'Filter': {'Prefix': 'tmp/'}, 'Status': 'Enabled',
+                          'Expiration': {'Days': 7}}
+        assert lifecycle.rule_from_s3(s3rule) == lifecycle.canonical_rule(RULES[1])
+
+    def test_add_to_empty(self):
+        rules, changed, diff = lifecycle.merge_lifecycle_rules([], RULES)
+        assert changed and diff['added'] == ['abort-mpu', 'expire-tmp']
+        assert [r['ID'] for r in rules] == ['abort-mpu', 'expire-tmp']
+
+    def test_idempotent(self):
+        existing = [lifecycle.rule_to_s3(r) for r in RULES]
+        # what a gateway returns can carry the legacy Prefix next to Filter
+        existing[0] = dict(existing[0], Prefix='')
+        rules, changed, diff = lifecycle.merge_lifecycle_rules(existing, RULES)
+        assert not changed
+        assert diff['unchanged'] == ['abort-mpu', 'expire-tmp']
+        assert all(not ('Prefix' in r and 'Filter' in r) for r in rules)
+
+    def test_update_and_keep_foreign_rules(self):
+        foreign = {'ID': 'someone-else', 'Filter': {'Prefix': 'logs/'}, 'Status': 'Enabled',
+                   'Transitions': [{'Days': 30, 'StorageClass': 'COLD'}]}
+        existing = [foreign, dict(lifecycle.rule_to_s3(RULES[1]), Expiration={'Days': 30})]
+        rules, changed, diff = lifecycle.merge_lifecycle_rules(existing, RULES)
+        assert changed
+        assert diff == {'added': ['abort-mpu'], 'updated': ['expire-tmp'], 'unchanged': [], 'kept': ['someone-else']}
+        assert rules[0] == foreign
+        assert rules[1]['Expiration'] == {'Days': 7}
+
+    def test_unknown_parts_make_a_difference(self):
+        existing = [dict(lifecycle.rule_to_s3(RULES[1]), Transitions=[{'Days': 1, 'StorageClass': 'X'}])]
+        _rules, changed, diff = lifecycle.merge_lifecycle_rules(existing, RULES[1:])
+        assert changed and diff['updated'] == ['expire-tmp']
+
+    def test_disabled(self):
+        rule = dict(RULES[1], enabled=False)
+        assert lifecycle.rule_to_s3(rule)['Status'] == 'Disabled'
+        _rules, changed, _diff = lifecycle.merge_lifecycle_rules([lifecycle.rule_to_s3(RULES[1])], [rule])
+        assert changed
+
+
+# ---------------------------------------------------------------------------------------- recommendations, env
+class TestRecommendation:
+    def test_defaults_work(self):
+        cfg = report.recommended_config('http://h:7480', 'us-east-1', catalogue.DEFAULTS, catalogue.DEFAULTS)
+        assert cfg['environment'] == {}
+        assert cfg['request_checksum_calculation'] == 'when_supported'
+        assert cfg['measured'] == {'boto3': True, 'pyarrow': True}
+
+    def test_pyarrow_needs_when_required(self):
+        cfg = report.recommended_config('http://h:7480', 'us-east-1', catalogue.DEFAULTS, catalogue.WHEN_REQUIRED)
+        assert cfg['environment'] == {'AWS_REQUEST_CHECKSUM_CALCULATION': 'when_required',
+                                      'AWS_RESPONSE_CHECKSUM_VALIDATION': 'when_required'}
+        assert cfg['request_checksum_calculation'] == 'when_supported'
+        assert cfg['pyiceberg_properties']['s3.endpoint'] == 'http://h:7480'
+
+    def test_not_measured_echoes_configuration(self):
+        cfg = report.recommended_config('https://h', 'r', None, None, configured='when_required')
+        assert cfg['request_checksum_calculation'] == 'when_required'
+        assert cfg['measured'] == {'boto3': False, 'pyarrow': False}
+
+
+class TestWorkerEnvironment:
+    BASE = {'PATH': '/usr/bin', 'AWS_REQUEST_CHECKSUM_CALCULATION': 'when_required',
+            'AWS_ACCESS_KEY_ID': 'AKIA', 'AWS_PROFILE': 'x', 'HOME': '/root'}
+
+    def test_defaults_remove_every_aws_variable(self):
+        env = runner.worker_environment(catalogue.DEFAULTS, self.BASE)
+        assert 'AWS_REQUEST_CHECKSUM_CALCULATION' not in env and 'AWS_RESPONSE_CHECKSUM_VALIDATION' not in env
+        assert 'AWS_ACCESS_KEY_ID' not in env and 'AWS_PROFILE' not in env
+        assert env['AWS_CONFIG_FILE'] == os.devnull and env['AWS_EC2_METADATA_DISABLED'] == 'true'
+        assert env['PATH'] == '/usr/bin'
+
+    def test_when_required_sets_both(self):
+        env = runner.worker_environment(catalogue.WHEN_REQUIRED, self.BASE)
+        assert env['AWS_REQUEST_CHECKSUM_CALCULATION'] == 'when_required'
+        assert env['AWS_RESPONSE_CHECKSUM_VALIDATION'] == 'when_required'
+
+    def test_parent_environment_untouched(self, monkeypatch):
+        monkeypatch.setenv('AWS_REQUEST_CHECKSUM_CALCULATION', 'when_supported')
+        before = dict(os.environ)
+        runner.worker_environment(catalogue.WHEN_REQUIRED)
+        assert dict(os.environ) == before
+
+    def test_worker_source_compiles(self):
+        source = runner.worker_source()
+        with open(worker.__file__) as handle:
+            assert source == handle.read()
+        compile(source, '<worker>', 'exec')
+
+    def test_worker_failure_reasons(self):
+        assert 'not importable' in runner.worker_failure({'import_error': 'ModuleNotFoundError', 'python': 'py'})
+        assert runner.worker_failure({'worker_error': 'timeout'}) == 'timeout'
+        assert runner.worker_failure({'checksum': {}}) is None
+        assert runner.ops_failed({'a': {'ok': True}, 'b': {'ok': False, 'error': 'e'}, 'task_ms': 1}) == {'b': 'e'}
+
+
+# A configuration the worker can take without reaching anything: no task (or an unknown one) sends no request.
+WORKER_CONN = dict(endpoint_url='http://127.0.0.1:9', access_key='AKIAUNIT', secret_key='unit-secret',
+                   region='us-east-1', connect_timeout=1, read_timeout=1)
+
+
+class TestWorkerProgram:
+    """worker.py is a real program: run as a file, and as runner.run_worker runs it (its source, ``python -c``)."""
+
+    def _config(self, tasks):
+        return dict(access_key='AKIAUNIT', secret_key='unit-secret', region='us-east-1', scheme='http',
+                    endpoint_override='127.0.0.1:9', endpoint_url='http://127.0.0.1:9', ca_bundle=None,
+                    connect_timeout=1.0, read_timeout=1.0, bucket='b', prefix='p/', run_id='r', tasks=tasks,
+                    label='unit', rows=10)
+
+    def test_importing_it_runs_nothing(self):
+        assert callable(worker.main) and set(worker.TASKS) == {'checksum', 'parquet', 'iceberg'}
+        assert worker.CHECKSUM_ENV_VARS == catalogue.CHECKSUM_ENV_VARS
+
+    def test_runs_standalone_as_a_file(self):
+        pytest.importorskip('pyarrow')
+        proc = subprocess.run([sys.executable, worker.__file__], input=json.dumps(self._config(['nothing'])).encode(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120, check=False,
+                              env=runner.worker_environment(catalogue.WHEN_REQUIRED))
+        assert proc.returncode == 0, proc.stderr
+        out = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+        assert out['python'] == sys.executable and out['pyarrow']
+        assert out['env'] == dict((name, 'when_required') for name in catalogue.CHECKSUM_ENV_VARS)
+        assert set(out['nothing']) == {'task_ms'}  # an unknown task does nothing
+
+    def test_run_worker_executes_the_source(self):
+        pytest.importorskip('pyarrow')
+        out = runner.run_worker(WORKER_CONN, 'b', 'p/', 'r', [], catalogue.DEFAULTS, 'unit', 120)
+        assert runner.worker_failure(out) is None, out
+        assert out['env'] == dict((name, None) for name in catalogue.CHECKSUM_ENV_VARS)
+        assert set(out) == {'python', 'env', 'pyarrow'}
+
+    def test_worker_reports_a_missing_pyarrow(self, tmp_path):
+        # An interpreter that cannot import pyarrow: the worker answers import_error instead of failing.
+        (tmp_path / 'pyarrow').mkdir()
+        (tmp_path / 'pyarrow' / '__init__.py').write_text('raise ImportError("no pyarrow here")\n')
+        env = dict(runner.worker_environment(catalogue.DEFAULTS), PYTHONPATH=str(tmp_path))
+        proc = subprocess.run([sys.executable, '-c', runner.worker_source()], env=env, check=False, timeout=60,
+                              input=json.dumps(self._config(['checksum'])).encode(), stdout=subprocess.PIPE)
+        out = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+        assert 'no pyarrow here' in out['import_error']
+        assert 'not importable' in runner.worker_failure(out)
+
+
+class TestModuleParams:
+    def _params(self, **kw):
+        params = dict(bucket='lakehouse', lifecycle_rules=[], baseline=dict(baseline.BASELINE_DEFAULTS))
+        params.update(kw)
+        return params
+
+    def test_check_params(self):
+        from ansible_collections.dataplatform.lakehouse.plugins.modules.ceph_s3_validate import check_params
+        assert check_params(self._params()) is None
+        assert 'valid S3 bucket name' in check_params(self._params(bucket='Ab'))
+        assert 'unique' in check_params(self._params(lifecycle_rules=[{'id': 'a'}, {'id': 'a'}]))
+        assert '5 MiB' in check_params(self._params(baseline=dict(baseline.BASELINE_DEFAULTS, part_size=1024)))
+        assert 'positive' in check_params(self._params(baseline=dict(baseline.BASELINE_DEFAULTS, iterations=0)))
+
+
+class TestFailureGrouping:
+    PYARROW_411 = ("OSError: When uploading part for key 'k' in bucket 'b': AWS Error UNKNOWN (HTTP status 411) during "
+                   "UploadPart operation: Unable to parse ExceptionName: MissingContentLength Message: (Request ID: tx0)")
+    BOTO_411 = ('PutObject to https://h failed with 411 MissingContentLength: the endpoint rejects aws-chunked uploads; '
+                'set request_checksum_calculation=when_required.')
+
+    def test_short_error(self):
+        assert diagnose.short_error(self.PYARROW_411) == 'HTTP 411 MissingContentLength'
+        assert diagnose.short_error(self.BOTO_411) == 'HTTP 411 MissingContentLength'
+        assert diagnose.short_error('something\nelse') == 'something else'
+
+    def test_grouping(self):
+        text = diagnose.group_failures({'write_small': self.PYARROW_411, 'write_large': self.PYARROW_411,
+                                        'read_small': 'content differs after read-back'})
+        assert text == ('read_small: content differs after read-back; '
+                        'write_large, write_small: HTTP 411 MissingContentLength')
+
+
+def test_payload_sizes():
+    for size in (0, 1, 1024, catalogue.MIB, catalogue.MIB + 7, 3 * catalogue.MIB + 5):
+        assert len(baseline.payload(size)) == size
+
+
+def test_lifecycle_rules_always_plan_the_lifecycle_check():
+    """Rules are configuration: asking only for the bucket check must still apply them."""
+    names = [name for name, _reason, _implied in catalogue.plan_checks(['bucket'], lifecycle_rules=True)]
+    assert 'lifecycle' in names
+    names = [name for name, _reason, _implied in catalogue.plan_checks(['bucket'], skip_checks=['lifecycle'], lifecycle_rules=True)]
+    assert 'lifecycle' in names
+    names = [name for name, _reason, _implied in catalogue.plan_checks(['bucket'])]
+    assert 'lifecycle' not in names
+
+
+def test_runner_imports_the_worker_so_that_ansiballz_ships_it():
+    """AnsiballZ bundles only the module_utils that are imported: runner.py must import worker.py itself."""
+    with open(runner.__file__) as handle:
+        source = handle.read()
+    assert '\nfrom ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import worker\n' in source
+
+
+class TestRunValidation:
+    """The module's work on LakehouseModule: bad parameters and an incompatible endpoint are S3ValidationErrors."""
+
+    def _params(self, **kw):
+        params = dict(bucket='lakehouse', lifecycle_rules=[], baseline=dict(baseline.BASELINE_DEFAULTS),
+                      fail_on_incompatible=True, endpoint_url='http://127.0.0.1:9', access_key='a', secret_key='s')
+        params.update(kw)
+        return params
+
+    def _result(self, failure):
+        return dict(changed=False, compatible=failure is None, checks=[], failed_checks=['connectivity'] if failure else [],
+                    summary={'pass': 1, 'warn': 0, 'fail': 0, 'skip': 2}, failure_message=failure)
+
+    def test_bad_parameters(self):
+        from ansible_collections.dataplatform.lakehouse.plugins.modules import ceph_s3_validate as module
+        with pytest.raises(validator.S3ValidationError, match='valid S3 bucket name'):
+            module.run_validation(self._params(bucket='Ab'))
+
+    def test_incompatible_endpoint_fails_with_the_whole_result(self, monkeypatch):
+        from ansible_collections.dataplatform.lakehouse.plugins.modules import ceph_s3_validate as module
+        failure = 'S3 endpoint http://127.0.0.1:9 is not usable for Iceberg: ' + 'x' * 1500
+        monkeypatch.setattr(module, 'validate', lambda conn, params, check_mode=False: self._result(failure))
+        with pytest.raises(validator.S3ValidationError) as info:
+            module.run_validation(self._params())
+        assert info.value.message == failure  # not cut at the base's 900 characters
+        assert info.value.details['failed_checks'] == ['connectivity'] and 'failure_message' not in info.value.details
+        monkeypatch.setattr(module, 'validate', lambda conn, params, check_mode=False: self._result(failure))
+        result = module.run_validation(self._params(fail_on_incompatible=False))
+        assert 'failure_message' not in result
+        monkeypatch.setattr(module, 'validate', lambda conn, params, check_mode=False: self._result(None))
+        result = module.run_validation(self._params())
+        assert result['msg'] == 'http://127.0.0.1:9: 1 pass, 0 warn, 0 fail, 2 skip; compatible=True'
