@@ -281,6 +281,50 @@ class TestS3ErrorMapping:
         assert 'could not connect to http://127.0.0.1:7480' in store._error(conn_err, 'Uploading').message
 
 
+class FakeS3(object):
+    """Just enough of a boto3 client for S3Store's listing and deletes (through the shared s3 layer)."""
+
+    def __init__(self, objects, refuse=()):
+        self.objects, self.refuse, self.calls = dict(objects), set(refuse), []
+
+    def get_paginator(self, operation):
+        client = self
+
+        class Paginator(object):
+            def paginate(self, **kwargs):
+                client.calls.append((operation, kwargs))
+                prefix, delimiter = kwargs.get('Prefix', ''), kwargs.get('Delimiter')
+                keys = [k for k in sorted(client.objects) if k.startswith(prefix)
+                        and not (delimiter and delimiter in k[len(prefix):])]
+                yield {'Contents': [{'Key': k, 'Size': client.objects[k], 'ETag': '"e"'} for k in keys]}
+        return Paginator()
+
+    def delete_objects(self, Bucket, Delete):
+        keys = [o['Key'] for o in Delete['Objects']]
+        self.calls.append(('delete_objects', keys))
+        for key in keys:
+            if key not in self.refuse:
+                self.objects.pop(key, None)
+        return {'Errors': [{'Key': k, 'Code': 'AccessDenied', 'Message': 'Access Denied'}
+                           for k in keys if k in self.refuse]}
+
+
+class TestS3Store:
+    def test_lists_only_the_files_directly_under_the_prefix(self):
+        client = FakeS3({'p/a.dump': 3, 'p/sub/b.dump': 4, 'other/c.dump': 5})
+        store = S3Store(client, 'b', '/p/', 'http://127.0.0.1:7480')
+        assert store.list_files() == {'a.dump': {'size': 3, 'etag': 'e', 'modified': None}}
+        assert client.calls == [('list_objects_v2', {'Bucket': 'b', 'Prefix': 'p/', 'Delimiter': '/'})]
+
+    def test_delete_and_refusal(self):
+        client = FakeS3({'p/a.dump': 3, 'p/a.manifest.json': 1}, refuse=('p/a.dump',))
+        store = S3Store(client, 'b', 'p', 'http://127.0.0.1:7480')
+        store.delete(['a.manifest.json'])
+        assert 'p/a.manifest.json' not in client.objects
+        with pytest.raises(BackupError, match='Deleting s3://b/p/a.dump at http://127.0.0.1:7480 failed: AccessDenied'):
+            store.delete(['a.dump'])
+
+
 # ---------------------------------------------------------------------------------------------- streaming pieces
 
 class TestStreaming:
