@@ -264,4 +264,3 @@ def select_retention(backups, keep_last=None, keep_days=None, now=None, protect=
                 or (cutoff is not None and backup['timestamp'] >= cutoff))
         (keep if kept else delete).append(backup['name'])
     return keep, delete
-

@@ -100,11 +100,9 @@ class S3Store(object):
         try:
             self.client.head_bucket(Bucket=self.bucket)
             return False
-        except ClientError as exc:
+        except (ClientError, BotoCoreError) as exc:  # a BotoCoreError is never "not found"
             if not is_not_found(exc):
                 raise self._error(exc, 'Checking bucket %s' % self.bucket)
-        except BotoCoreError as exc:
-            raise self._error(exc, 'Checking bucket %s' % self.bucket)
         if not create:
             raise BackupError('Bucket %s does not exist at %s; create it or set create_bucket=true.'
                               % (self.bucket, self.endpoint_url))
@@ -147,11 +145,9 @@ class S3Store(object):
     def stat(self, filename):
         try:
             head = self.client.head_object(Bucket=self.bucket, Key=self.key(filename))
-        except ClientError as exc:
+        except (ClientError, BotoCoreError) as exc:  # a BotoCoreError is never "not found"
             if is_not_found(exc):
                 return None
-            raise self._error(exc, 'Reading %s' % self.location(filename))
-        except BotoCoreError as exc:
             raise self._error(exc, 'Reading %s' % self.location(filename))
         return {'size': head['ContentLength'], 'etag': normalize_etag(head.get('ETag'))}
 
@@ -188,8 +184,8 @@ class S3Store(object):
         dummy, errors = delete_objects(self.client, self.bucket, keys, single_fallback=True)
         for key in keys:
             if key in errors:
-                raise BackupError('Deleting s3://%s/%s at %s failed: %s.' % (self.bucket, key, self.endpoint_url,
-                                                                            errors[key].rstrip('.')))
+                raise BackupError('Deleting s3://%s/%s at %s failed: %s.'
+                                  % (self.bucket, key, self.endpoint_url, errors[key].rstrip('.')))
 
     def _upload_part(self, key, upload_id, number, data):
         response = self.client.upload_part(Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number,
@@ -424,4 +420,3 @@ def _silent_close_unlink(fd, path):
         os.unlink(path)
     except OSError:
         pass
-
