@@ -49,7 +49,7 @@ import psycopg  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from psycopg import sql  # noqa: E402
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.pg_backup import find_pg_tools  # noqa: E402
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.postgresql.tools import find_pg_tools  # noqa: E402
 
 
 # ------------------------------------------------------------------------------------------ settings

@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # PostgreSQL connection options (plugins/module_utils/pg_backup.py postgresql_argument_spec()).
+    # PostgreSQL connection options (plugins/module_utils/postgresql/connection.py postgresql_argument_spec()).
     DOCUMENTATION = r'''
 options:
   host:

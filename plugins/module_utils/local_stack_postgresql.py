@@ -13,32 +13,31 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import glob
 import json
 import os
 import pwd
-import re
 import secrets
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import (
     StackError, ensure_port_free, live_pid, pid_matches, read_json_file, rss_mib, run, stop_pid, tail, wait_until,
     write_private_file,
 )
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.postgresql.errors import PostgresqlError
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.postgresql.tools import (
+    SERVER_TOOLS,
+    find_bin_dir,
+    tool_version,
+)
 
 SERVER_PROCESS = 'postgres'
 
 
 def find_postgresql_bin_dir(preferred=None):
-    """The directory holding initdb/pg_ctl/postgres: `preferred`, else the newest /usr/lib/postgresql/*/bin."""
-    candidates = [preferred] if preferred else []
-    versions = glob.glob('/usr/lib/postgresql/*/bin')
-    versions.sort(key=lambda path: int(re.sub(r'\D', '', path.split('/')[-2]) or 0), reverse=True)
-    candidates.extend(versions)
-    for candidate in candidates:
-        if candidate and os.path.exists(os.path.join(candidate, 'initdb')) and os.path.exists(
-                os.path.join(candidate, 'pg_ctl')):
-            return candidate
-    return None
+    """The directory holding initdb/pg_ctl/postgres: `preferred`, else the newest packaged one (postgresql/tools.py).
+
+    PATH is not searched: it may hold links to a few of one version's programs (/usr/local/bin/initdb) without psql.
+    """
+    return find_bin_dir(SERVER_TOOLS, preferred, search_path=False)
 
 
 def sql_literal(text):
@@ -82,8 +81,9 @@ class PostgresqlService(object):
     # -- helpers ---------------------------------------------------------------------------------------
     def _bin(self, name):
         if not self.bin_dir:
-            raise StackError('PostgreSQL server binaries (initdb, pg_ctl) were not found under /usr/lib/postgresql; '
-                             'install the postgresql package or set local_stack_postgresql_bin_dir.', service=self.name)
+            raise StackError('PostgreSQL server binaries (initdb, pg_ctl) were not found under '
+                             '/usr/lib/postgresql/*/bin, /usr/pgsql-*/bin or /usr/local/pgsql/bin; install the '
+                             'postgresql package or set local_stack_postgresql_bin_dir.', service=self.name)
         return os.path.join(self.bin_dir, name)
 
     def _run_as_owner(self, argv, timeout=120, env=None):
@@ -247,8 +247,6 @@ class PostgresqlService(object):
 
     def versions(self):
         try:
-            out = run([self._bin('postgres'), '--version'], timeout=10, service=self.name)
-        except StackError:
+            return {'postgresql': tool_version(self._bin('postgres'))[1]}
+        except (StackError, PostgresqlError):
             return {}
-        match = re.search(r'(\d+\.\d+)', out)
-        return {'postgresql': match.group(1) if match else out.strip()}

@@ -34,12 +34,9 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validati
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.lifecycle import rule_from_s3
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.errors import IcebergModuleError
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.options import identifier_text
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.pg_backup import (
-    BackupError,
-    DirectoryStore,
-    MetastoreBackup,
-    S3Store,
-)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.errors import BackupError
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.metastore import MetastoreBackup
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.stores import DirectoryStore, S3Store
 
 SECTIONS = ('s3', 'catalog', 'backups', 'polaris')
 # PyIceberg's SQL catalog marks a namespace with this property; it is bookkeeping, not configuration.

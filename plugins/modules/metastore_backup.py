@@ -298,37 +298,25 @@ elapsed_seconds:
   sample: 0.412
 '''
 
-import time
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.text.converters import to_native
-
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.metastore import (
+    describe_unexpected,
+    run_backup,
+)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.stores import open_store
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import LakehouseModule
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.postgresql.connection import (
+    PSYCOPG_REQUIREMENT,
+    postgresql_argument_spec,
+)
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import (
     BOTO3_IMPORT_ERROR,
     s3_argument_spec,
-    s3_client,
-    s3_connection_params,
-)
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.pg_backup import (
-    PSYCOPG_IMPORT_ERROR,
-    BackupError,
-    DirectoryStore,
-    Interrupted,
-    MetastoreBackup,
-    S3Store,
-    install_interrupt_handlers,
-    postgresql_argument_spec,
 )
 
 
 def argument_spec():
-    spec = postgresql_argument_spec()
-    s3 = s3_argument_spec()
-    for name in ('endpoint_url', 'access_key', 'secret_key'):
-        s3[name]['required'] = False  # required only with a bucket (required_by below)
-    spec.update(s3)
-    spec.update(
+    """The module's own options (the PostgreSQL and S3 connection options come from their layers)."""
+    return dict(
         state=dict(type='str', default='backup', choices=['backup', 'restore', 'verify']),
         bucket=dict(type='str'),
         prefix=dict(type='str', default=''),
@@ -350,25 +338,23 @@ def argument_spec():
         verify_checksums=dict(type='bool', default=False),
         bin_dir=dict(type='path'),
     )
-    return spec
 
 
 def main():
-    module = AnsibleModule(
+    module = LakehouseModule(
         argument_spec=argument_spec(),
+        # S3 is optional here: endpoint and keys are required only with a bucket (required_by below).
+        connections=[postgresql_argument_spec(), s3_argument_spec(required=False)],
+        requirements=[PSYCOPG_REQUIREMENT],
         mutually_exclusive=[('bucket', 'directory')],
         required_one_of=[('bucket', 'directory')],
         required_if=[('state', 'backup', ('database',)), ('state', 'restore', ('target_database',))],
         required_by={'bucket': ('endpoint_url', 'access_key', 'secret_key')},
         supports_check_mode=True,
     )
-    # Time spent on the work itself, after interpreter start-up and imports (benchmarks/phase1_walltime.py).
-    started = time.monotonic()
     params = module.params
-    if PSYCOPG_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib('psycopg'), exception=PSYCOPG_IMPORT_ERROR)
-    if params['bucket'] and BOTO3_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib('boto3'), exception=BOTO3_IMPORT_ERROR)
+    if params['bucket']:
+        module.require('boto3', BOTO3_IMPORT_ERROR)
     if params['keep_last'] is not None and params['keep_last'] < 1:
         module.fail_json(msg='keep_last must be at least 1 (the newest good backup is always kept).')
     if params['keep_days'] is not None and params['keep_days'] <= 0:
@@ -377,33 +363,8 @@ def main():
         module.fail_json(msg='part_size_mb must be between 5 (the S3 minimum) and 512.')
     if params['compression_level'] is not None and not 0 <= params['compression_level'] <= 9:
         module.fail_json(msg='compression_level must be between 0 and 9.')
-
-    if params['bucket']:
-        conn = s3_connection_params(params)
-        store = S3Store(s3_client(conn), params['bucket'], params['prefix'], conn['endpoint_url'])
-    else:
-        store = DirectoryStore(params['directory'])
-    backup = MetastoreBackup(params, store, check_mode=module.check_mode, warn=module.warn)
-    install_interrupt_handlers()
-    handler = getattr(backup, 'handle_%s' % params['state'])
-    try:
-        changed, result = handler()
-    except BackupError as exc:
-        details = dict(exc.details)
-        details.setdefault('commands', backup.commands)
-        details.setdefault('destination', store.location(''))
-        module.fail_json(msg=exc.message, **details)
-    except (OSError, ValueError, RuntimeError) as exc:
-        # Last resort: an unexpected failure still ends in one line (with the traceback for -vvv), never a crash.
-        module.fail_json(msg='metastore_backup %s failed unexpectedly: %s' % (params['state'], to_native(exc)),
-                         exception=traceback.format_exc(), commands=backup.commands)
-    except Interrupted as exc:
-        module.fail_json(msg='metastore_backup %s was %s; an unfinished backup was discarded (no manifest written) '
-                             'and nothing was deleted.' % (params['state'], exc), commands=backup.commands,
-                         **getattr(exc, 'upload_details', {}))
-    result.setdefault('commands', backup.commands)
-    result.setdefault('destination', store.location(''))
-    module.exit_json(elapsed_seconds=round(time.monotonic() - started, 3), changed=changed, **result)
+    module.run(run_backup, params, open_store(params), check_mode=module.check_mode, warn=module.warn,
+               describe=describe_unexpected('metastore_backup %s' % params['state']))
 
 
 if __name__ == '__main__':

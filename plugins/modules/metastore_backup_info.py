@@ -105,57 +105,39 @@ elapsed_seconds:
   sample: 0.412
 '''
 
-import time
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.pg_backup import (
-    BackupError,
-    DirectoryStore,
-    MetastoreBackup,
-    S3Store,
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.metastore import (
+    describe_unexpected,
+    run_list,
 )
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.stores import open_store
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import LakehouseModule
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import (
     BOTO3_IMPORT_ERROR,
     s3_argument_spec,
-    s3_client,
-    s3_connection_params,
 )
 
 
 def main():
-    spec = s3_argument_spec()
-    for name in ('endpoint_url', 'access_key', 'secret_key'):
-        spec[name]['required'] = False  # required only with a bucket (required_by below)
-    spec.update(
-        bucket=dict(type='str'),
-        prefix=dict(type='str', default=''),
-        directory=dict(type='path'),
-        database=dict(type='str'),
-        verify_checksums=dict(type='bool', default=False),
-    )
-    module = AnsibleModule(
-        argument_spec=spec,
+    module = LakehouseModule(
+        argument_spec=dict(
+            bucket=dict(type='str'),
+            prefix=dict(type='str', default=''),
+            directory=dict(type='path'),
+            database=dict(type='str'),
+            verify_checksums=dict(type='bool', default=False),
+        ),
+        # S3 is optional here: endpoint and keys are required only with a bucket (required_by below).
+        connections=[s3_argument_spec(required=False)],
         mutually_exclusive=[('bucket', 'directory')],
         required_one_of=[('bucket', 'directory')],
         required_by={'bucket': ('endpoint_url', 'access_key', 'secret_key')},
         supports_check_mode=True,
     )
-    # Time spent on the work itself, after interpreter start-up and imports (benchmarks/phase1_walltime.py).
-    started = time.monotonic()
     params = module.params
-    if params['bucket'] and BOTO3_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib('boto3'), exception=BOTO3_IMPORT_ERROR)
     if params['bucket']:
-        conn = s3_connection_params(params)
-        store = S3Store(s3_client(conn), params['bucket'], params['prefix'], conn['endpoint_url'])
-    else:
-        store = DirectoryStore(params['directory'])
-    try:
-        dummy, result = MetastoreBackup(params, store, warn=module.warn).handle_list()
-    except BackupError as exc:
-        module.fail_json(msg=exc.message, **dict(exc.details))
-    module.exit_json(elapsed_seconds=round(time.monotonic() - started, 3), changed=False, **result)
+        module.require('boto3', BOTO3_IMPORT_ERROR)
+    module.run(run_list, params, open_store(params), warn=module.warn,
+               describe=describe_unexpected('metastore_backup_info'))
 
 
 if __name__ == '__main__':

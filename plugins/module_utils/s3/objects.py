@@ -21,13 +21,15 @@ def is_directory_marker(obj):
     return obj['Key'].endswith('/') and obj.get('Size', 0) == 0
 
 
-def list_objects(client, bucket, prefix='', skip_markers=True):
+def list_objects(client, bucket, prefix='', skip_markers=True, delimiter=None):
     """Yield the ListObjectsV2 entries (dicts with Key, Size, LastModified, ETag) under `prefix`, every page.
 
+    delimiter='/': only the objects directly under `prefix` (not those in its "subdirectories").
     Client errors propagate: callers describe them with s3.errors.describe_s3_error in their own words.
     """
     paginator = client.get_paginator('list_objects_v2')
-    for page in paginator.paginate(Bucket=bucket, Prefix=prefix or ''):
+    extra = {'Delimiter': delimiter} if delimiter else {}
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix or '', **extra):
         for obj in page.get('Contents', []):
             if skip_markers and is_directory_marker(obj):
                 continue

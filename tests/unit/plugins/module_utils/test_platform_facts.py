@@ -18,11 +18,8 @@ import pytest
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils import platform_facts as pf
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.client import PolarisClient
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.pg_backup import (
-    DirectoryStore,
-    backup_name,
-    build_manifest,
-)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.names import backup_name, build_manifest
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.stores import DirectoryStore
 
 boto3 = pytest.importorskip('boto3')
 stub = pytest.importorskip('botocore.stub')

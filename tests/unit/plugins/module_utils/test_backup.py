@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, dataplatform.lakehouse contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure logic of plugins/module_utils/pg_backup.py: retention, manifest schema, error mapping, key naming.
+"""Pure logic of plugins/module_utils/backup/: retention, manifest schema, S3 error mapping, key naming, streaming.
 
 The streaming, S3 and PostgreSQL paths are exercised against real services by
 tests/integration/targets/metastore_backup.
@@ -15,42 +15,32 @@ import datetime
 import hashlib
 import io
 import json
-import secrets
-import signal
 
 import pytest
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils import pg_backup
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.pg_backup import (
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.counts import compare_counts
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.errors import BackupError
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.names import (
     MANIFEST_SCHEMA,
-    BackupError,
-    DirectoryStore,
-    HashingReader,
     backup_name,
     build_manifest,
     check_backup,
-    compare_counts,
-    dbname_argument,
-    describe_exit,
-    describe_pg_error,
-    describe_tool_failure,
     join_key,
     parse_backup_name,
-    pg_env,
-    pg_tool_argv,
-    quote_command,
     sanitize_database_name,
     select_retention,
     split_backup_filename,
     validate_manifest,
 )
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.stores import (
+    DirectoryStore,
+    HashingReader,
+    S3Store,
+)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
-# Generated per run: tests prove the password never reaches argv or messages, so no literal is needed.
-TEST_PASSWORD = secrets.token_urlsafe(16)
-CONN = dict(host='127.0.0.1', port=5544, user='polaris', password=TEST_PASSWORD, sslmode='prefer',
-            ssl_rootcert=None, pg_connect_timeout=10)
 
 
 def ago(days=0, hours=0, minutes=0):
@@ -275,91 +265,64 @@ class TestNaming:
         assert join_key(prefix, 'n.dump') == key
 
 
-# ---------------------------------------------------------------------------------------------- secrets on argv
-
-class TestCommandLines:
-    def test_password_only_in_environment(self):
-        argv = pg_tool_argv('/usr/lib/postgresql/15/bin/pg_dump', CONN, 'polaris')
-        assert TEST_PASSWORD not in quote_command(argv)
-        env = pg_env(CONN, base={'PATH': '/usr/bin', 'PGPASSWORD': 'inherited', 'PGSERVICE': 'svc'})
-        assert env['PGPASSWORD'] == TEST_PASSWORD
-        assert 'PGSERVICE' not in env and env['PGSSLMODE'] == 'prefer'
-        assert '--no-password' in argv  # never prompts
-
-    def test_no_password_does_not_inherit_one(self):
-        env = pg_env(dict(CONN, password=None), base={'PGPASSWORD': 'other'})
-        assert 'PGPASSWORD' not in env
-
-    def test_dbname_that_looks_like_a_connection_string(self):
-        assert dbname_argument('polaris') == 'polaris'
-        assert dbname_argument("a=b'c") == "dbname='a=b\\'c'"
-        assert dbname_argument('postgresql://evil').startswith("dbname='")
-
-
 # ---------------------------------------------------------------------------------------------- error mapping
 
-class TestErrorMapping:
-    def test_wrong_password(self):
-        msg = describe_pg_error('connection to server at "127.0.0.1", port 5544 failed: FATAL:  password '
-                                'authentication failed for user "polaris"', CONN, 'polaris', action='pg_dump')
-        assert msg == ('pg_dump at 127.0.0.1:5544 failed: password authentication failed for user "polaris"; check '
-                       'the password (option password or PGPASSWORD).')
-        assert TEST_PASSWORD not in msg
-
-    def test_no_password(self):
-        assert 'none was given' in describe_pg_error('fe_sendauth: no password supplied', CONN)
-
-    def test_connection_refused(self):
-        msg = describe_pg_error('connection to server at "127.0.0.1", port 5544 failed: Connection refused\n\tIs the '
-                                'server running on that host and accepting TCP/IP connections?', CONN)
-        assert 'could not connect to 127.0.0.1:5544' in msg
-
-    def test_missing_database(self):
-        msg = describe_pg_error('FATAL:  database "nope" does not exist', CONN, 'nope')
-        assert 'database "nope" does not exist' in msg
-
-    def test_version_mismatch(self):
-        msg = describe_pg_error('pg_dump: error: aborting because of server version mismatch\npg_dump: detail: '
-                                'server version: 16.4; pg_dump version: 15.18', CONN, action='pg_dump')
-        assert 'bin_dir' in msg and 'server version mismatch' in msg
-
-    def test_permission(self):
-        msg = describe_pg_error('pg_dump: error: query failed: ERROR:  permission denied for table secrets', CONN)
-        assert 'lacks a privilege' in msg and 'permission denied for table secrets' in msg
-
-    def test_unknown_error_keeps_first_error_line(self):
-        msg = describe_pg_error('pg_restore: while PROCESSING TOC:\npg_restore: error: could not execute query: '
-                                'ERROR:  syntax error', CONN, action='pg_restore')
-        assert msg.endswith('pg_restore: error: could not execute query: ERROR:  syntax error.')
-
-    @pytest.mark.parametrize('rc, text', [
-        (0, 'exited with status 0'), (1, 'exited with status 1'),
-        (-signal.SIGKILL, 'was killed by signal 9 (SIGKILL)'), (-signal.SIGTERM, 'was killed by signal 15 (SIGTERM)'),
-        (137, 'was killed (exit status 137, signal 9)'), (None, 'did not finish'),
-    ])
-    def test_exit_status(self, rc, text):
-        assert describe_exit(rc) == text
-
-    def test_killed_pg_dump(self):
-        msg = describe_tool_failure('pg_dump', -9, '', CONN, 'polaris')
-        assert msg == 'pg_dump was killed by signal 9 (SIGKILL) without an error message.'
-
-    def test_failed_pg_dump_with_stderr(self):
-        msg = describe_tool_failure('pg_dump', 1, 'pg_dump: error: connection to server failed: FATAL:  password '
-                                    'authentication failed for user "polaris"', CONN, 'polaris')
-        assert msg.startswith('pg_dump exited with status 1: pg_dump at 127.0.0.1:5544 failed: password')
-
+class TestS3ErrorMapping:
     def test_s3_errors_use_the_shared_mapping(self):
         botocore = pytest.importorskip('botocore.exceptions')
-        store = pg_backup.S3Store(client=None, bucket='b', prefix='p', endpoint_url='http://127.0.0.1:7480')
+        store = S3Store(client=None, bucket='b', prefix='p', endpoint_url='http://127.0.0.1:7480')
         err = botocore.ClientError({'Error': {'Code': 'NoSuchBucket', 'Message': 'x'},
                                     'ResponseMetadata': {'HTTPStatusCode': 404}}, 'UploadPart')
         exc = store._error(err, 'Uploading part 3 of s3://b/p/n.dump')
-        assert isinstance(exc, BackupError)
+        assert isinstance(exc, BackupError) and isinstance(exc, LakehouseError)
         assert exc.message.startswith('Uploading part 3 of s3://b/p/n.dump to http://127.0.0.1:7480 failed with 404 '
                                       'NoSuchBucket')
         conn_err = botocore.EndpointConnectionError(endpoint_url='http://127.0.0.1:7480/b')
         assert 'could not connect to http://127.0.0.1:7480' in store._error(conn_err, 'Uploading').message
+
+
+class FakeS3(object):
+    """Just enough of a boto3 client for S3Store's listing and deletes (through the shared s3 layer)."""
+
+    def __init__(self, objects, refuse=()):
+        self.objects, self.refuse, self.calls = dict(objects), set(refuse), []
+
+    def get_paginator(self, operation):
+        client = self
+
+        class Paginator(object):
+            def paginate(self, **kwargs):
+                client.calls.append((operation, kwargs))
+                prefix, delimiter = kwargs.get('Prefix', ''), kwargs.get('Delimiter')
+                keys = [k for k in sorted(client.objects) if k.startswith(prefix)
+                        and not (delimiter and delimiter in k[len(prefix):])]
+                yield {'Contents': [{'Key': k, 'Size': client.objects[k], 'ETag': '"e"'} for k in keys]}
+        return Paginator()
+
+    def delete_objects(self, Bucket, Delete):
+        keys = [o['Key'] for o in Delete['Objects']]
+        self.calls.append(('delete_objects', keys))
+        for key in keys:
+            if key not in self.refuse:
+                self.objects.pop(key, None)
+        return {'Errors': [{'Key': k, 'Code': 'AccessDenied', 'Message': 'Access Denied'}
+                           for k in keys if k in self.refuse]}
+
+
+class TestS3Store:
+    def test_lists_only_the_files_directly_under_the_prefix(self):
+        client = FakeS3({'p/a.dump': 3, 'p/sub/b.dump': 4, 'other/c.dump': 5})
+        store = S3Store(client, 'b', '/p/', 'http://127.0.0.1:7480')
+        assert store.list_files() == {'a.dump': {'size': 3, 'etag': 'e', 'modified': None}}
+        assert client.calls == [('list_objects_v2', {'Bucket': 'b', 'Prefix': 'p/', 'Delimiter': '/'})]
+
+    def test_delete_and_refusal(self):
+        client = FakeS3({'p/a.dump': 3, 'p/a.manifest.json': 1}, refuse=('p/a.dump',))
+        store = S3Store(client, 'b', 'p', 'http://127.0.0.1:7480')
+        store.delete(['a.manifest.json'])
+        assert 'p/a.manifest.json' not in client.objects
+        with pytest.raises(BackupError, match='Deleting s3://b/p/a.dump at http://127.0.0.1:7480 failed: AccessDenied'):
+            store.delete(['a.dump'])
 
 
 # ---------------------------------------------------------------------------------------------- streaming pieces
