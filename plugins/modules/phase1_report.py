@@ -25,8 +25,7 @@ description:
     Objective 1.1 - V(s3_functional) (the S3 checks Iceberg needs pass - C(compatible) and no failed check),
     V(s3_operation_latency) (slowest small-object S3 operation of the baseline <= O(thresholds.s3_operation_seconds)).
     Objective 1.2 - V(polaris_deployed), V(catalog_answering) (every check in C(polaris.json) passes) and one
-    C(polaris_check_<name>) per check of C(polaris.json); without C(polaris.json) the first two are skipped
-    (Polaris not deployed on this stack) unless O(require_polaris).
+    C(polaris_check_<name>) per check of C(polaris.json); without C(polaris.json) they fail, like every objective.
     Objective 1.3 - V(table_creation_time) (slowest table create/converge <= O(thresholds.table_creation_seconds)),
     V(metadata_query_latency) (slowest catalog metadata read, time inside the info module, <=
     O(thresholds.metadata_query_seconds)), V(tables_created_updated_queried) (each table read back with a snapshot,
@@ -92,10 +91,6 @@ options:
       - Letters, digits, C(.), C(_) and C(-) only. An existing report directory of that name is replaced (and left
         alone when its content would be the same).
     type: str
-  require_polaris:
-    description: Fail the Polaris criteria when C(polaris.json) is absent instead of skipping them.
-    type: bool
-    default: false
   plots:
     description:
       - Draw the PNG plots C(s3_latency.png) (per-operation latency - min, p50, p95, p99, max),
@@ -238,8 +233,8 @@ lines:
   elements: str
   sample:
     - '1.1 S3 storage validated for Apache Iceberg: PASSED (2 passed)'
-    - '1.2 Apache Polaris catalog: SKIPPED (Polaris not deployed on this stack (see docs/polaris-maven-central.md))'
-    - 'Phase 1: PASSED (11 passed, 0 failed, 2 skipped)'
+    - '1.2 Apache Polaris catalog: PASSED (10 passed)'
+    - 'Phase 1: PASSED (21 passed, 0 failed, 0 skipped)'
 timestamp:
   description: Name of the report directory.
   returned: always
@@ -272,7 +267,6 @@ def argument_spec():
             (name, dict(type='float', default=value)) for name, value in DEFAULT_THRESHOLDS.items())),
         report_root=dict(type='path', required=True),
         timestamp=dict(type='str'),
-        require_polaris=dict(type='bool', default=False),
         plots=dict(type='bool', default=True),
         secrets=dict(type='list', elements='str', default=[], no_log=True),
         latest_link=dict(type='bool', default=True),
@@ -283,7 +277,7 @@ def run_report(params, check_mode=False, warn=None):
     """make_report with the module's parameters; its warnings go to warn(). ReportError is raised as it is."""
     result = make_report(
         params['results'], thresholds=params['thresholds'], report_root=params['report_root'],
-        timestamp=params['timestamp'], require_polaris=params['require_polaris'], plots=params['plots'],
+        timestamp=params['timestamp'], plots=params['plots'],
         secrets=params['secrets'], latest_link=params['latest_link'], check_mode=check_mode)
     for warning in result.pop('warnings'):
         if warn:

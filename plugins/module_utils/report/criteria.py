@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The success criteria of Phase 1, evaluated from the objectives' results.
 
-* ``evaluate(results, thresholds, require_polaris)`` -> list of criteria, each
+* ``evaluate(results, thresholds)`` -> list of criteria, each
   ``{id, objective, check, status (passed|failed|skipped), figure, unit, threshold, detail}``;
 * ``build_report(...)`` -> the report as a dict (what ``results.json`` holds)."""
 
@@ -19,7 +19,6 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.mode
     FAILED,
     OBJECTIVES,
     PASSED,
-    POLARIS_SKIP_REASON,
     REPORT_FORMAT,
     SKIPPED,
     as_dict,
@@ -183,7 +182,7 @@ def _polaris_criteria(data, thresholds):
     if not checks:
         out.append(criterion('catalog_answering', obj, _check_text(obj, 'catalog_answering', thresholds), FAILED,
                              None, None, 'every check passes',
-                             'polaris.json has no checks: re-run the Polaris objective'))
+                             'polaris.json has no checks: re-run playbooks/polaris.yml'))
         return out
     statuses = [_check_status(c.get('status')) for c in checks]
     failed = [str(c.get('name', '#%d' % i)) for i, (c, s) in enumerate(zip(checks, statuses)) if s == FAILED]
@@ -208,15 +207,6 @@ def _polaris_criteria(data, thresholds):
         out.append(criterion(cid, obj, 'Polaris check: %s' % check.get('name', index), status, figure, unit,
                              check.get('threshold'), detail or str(check.get('status', ''))))
     return out
-
-
-def _polaris_absent(thresholds, require_polaris, problem=None):
-    if problem:
-        return _all_criteria('1.2', thresholds, FAILED, 'unreadable results: %s' % problem)
-    if require_polaris:
-        return _all_criteria('1.2', thresholds, FAILED,
-                             'no results (polaris.json): %s; required by require_polaris' % POLARIS_SKIP_REASON)
-    return _all_criteria('1.2', thresholds, SKIPPED, POLARIS_SKIP_REASON)
 
 
 # ---------------------------------------------------------------------------------------------- 1.3 Iceberg
@@ -444,12 +434,13 @@ def _backup_criteria(data, thresholds):
 
 EVALUATORS = {
     's3_storage': _s3_criteria,
+    'polaris': _polaris_criteria,
     'iceberg_tables': _iceberg_criteria,
     'metastore_backup': _backup_criteria,
 }
 
 
-def evaluate(results, thresholds=None, require_polaris=False):
+def evaluate(results, thresholds=None):
     """Criteria of every objective, in objective order. Returns (criteria, inputs status, warnings)."""
     thresholds = validate_thresholds(thresholds)
     inputs, warnings = load_inputs(results)
@@ -458,10 +449,7 @@ def evaluate(results, thresholds=None, require_polaris=False):
     for objective, name, dummy, playbook in OBJECTIVES:
         data, problem = inputs[name]
         status[name] = 'present' if data is not None else ('unreadable: ' + problem if problem else 'absent')
-        if name == 'polaris':
-            criteria.extend(_polaris_criteria(data, thresholds) if data is not None
-                            else _polaris_absent(thresholds, require_polaris, problem))
-        elif data is None:
+        if data is None:
             detail = ('unreadable results: %s: re-run %s' % (problem, playbook)) if problem \
                 else 'no results: run %s' % playbook
             criteria.extend(_all_criteria(objective, thresholds, FAILED, detail))
@@ -487,11 +475,11 @@ def objective_status(items):
     return PASSED
 
 
-def build_report(results, thresholds=None, require_polaris=False, timestamp=None):
+def build_report(results, thresholds=None, timestamp=None):
     """The whole report as a dict (the content of results.json, without the list of files)."""
     thresholds = validate_thresholds(thresholds)
     timestamp = validate_timestamp(timestamp)
-    criteria, inputs, warnings = evaluate(results, thresholds, require_polaris)
+    criteria, inputs, warnings = evaluate(results, thresholds)
     objectives = []
     for objective, name, title, playbook in OBJECTIVES:
         items = [c for c in criteria if c['objective'] == objective]
@@ -516,7 +504,6 @@ def build_report(results, thresholds=None, require_polaris=False, timestamp=None
         'summary': summarize(criteria),
         'failed': failed,
         'thresholds': thresholds,
-        'require_polaris': bool(require_polaris),
         'objectives': objectives,
         'criteria': criteria,
         'warnings': warnings,

@@ -27,7 +27,6 @@ REDACTED = '********'
 TIMESTAMP_FORMAT = '%Y%m%dT%H%M%SZ'
 TIMESTAMP_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$')
 LATEST_LINK = 'last'
-POLARIS_SKIP_REASON = 'Polaris not deployed on this stack (see docs/polaris-maven-central.md)'
 # A temporary report directory older than this is a leftover of a killed run and is removed.
 STALE_TEMP_SECONDS = 3600
 
@@ -41,7 +40,7 @@ DEFAULT_THRESHOLDS = {
 # objective -> (results name, title, playbook that produces the results)
 OBJECTIVES = (
     ('1.1', 's3_storage', 'S3 storage validated for Apache Iceberg', 'playbooks/s3_storage.yml'),
-    ('1.2', 'polaris', 'Apache Polaris catalog', None),
+    ('1.2', 'polaris', 'Apache Polaris catalog', 'playbooks/polaris.yml'),
     ('1.3', 'iceberg_tables', 'Iceberg tables created, evolved and maintained', 'playbooks/iceberg_tables.yml'),
     ('1.4', 'metastore_backup', 'Metastore backup and recovery', 'playbooks/metastore_backup.yml'),
 )

@@ -154,11 +154,11 @@ def write_report(root, timestamp, files, latest_link=True, check_mode=False):
     return changed, target, paths
 
 
-def make_report(results, thresholds=None, report_root='reports', timestamp=None, require_polaris=False, plots=True,
+def make_report(results, thresholds=None, report_root='reports', timestamp=None, plots=True,
                 secrets=None, latest_link=True, check_mode=False):
     """Evaluate, render, redact and write. Returns the module's result dict (ReportError / ImportError raised)."""
     redactor = Redactor(secrets)
-    report = build_report(results, thresholds, require_polaris, timestamp)
+    report = build_report(results, thresholds, timestamp)
     report = redactor.data(report)
     pngs = render_plots(results, report['thresholds'], clean=redactor.data) if plots else {}
     files = render_files(report, pngs)

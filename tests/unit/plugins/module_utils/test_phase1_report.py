@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Phase 1 report (plugins/module_utils/report/): criteria from real results files (trimmed copies
 of reports/latest/*.json in fixtures/phase1/), thresholds at their boundaries, missing and unreadable inputs,
-Polaris skipped or required, JUnit structure, redaction of secrets, real matplotlib plots, atomic writes."""
+Polaris results required, JUnit structure, redaction of secrets, real matplotlib plots, atomic writes."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -23,7 +23,6 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.crit
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.model import (
     FAILED,
     PASSED,
-    POLARIS_SKIP_REASON,
     SKIPPED,
     ReportError,
     validate_thresholds,
@@ -46,6 +45,7 @@ def fixture(name):
 def results():
     return {
         's3_storage': fixture('s3_storage'),
+        'polaris': fixture('polaris'),
         'iceberg_tables': fixture('iceberg_tables'),
         'metastore_backup': fixture('metastore_backup'),
     }
@@ -55,25 +55,29 @@ def by_id(criteria):
     return dict((c['id'], c) for c in criteria)
 
 
-def crit(results, cid, thresholds=None, require_polaris=False):
-    criteria, dummy, dummy2 = evaluate(results, thresholds, require_polaris)
+def crit(results, cid, thresholds=None):
+    criteria, dummy, dummy2 = evaluate(results, thresholds)
     return by_id(criteria)[cid]
 
 
 # ------------------------------------------------------------------------------------------- real results
 
-def test_real_results_pass_with_polaris_skipped(results):
+def test_real_results_pass(results):
     criteria, inputs, warnings = evaluate(results)
     got = by_id(criteria)
     assert warnings == []
-    assert inputs == {'s3_storage': 'present', 'polaris': 'absent', 'iceberg_tables': 'present',
+    assert inputs == {'s3_storage': 'present', 'polaris': 'present', 'iceberg_tables': 'present',
                       'metastore_backup': 'present'}
     assert [c['id'] for c in criteria] == [
-        's3_functional', 's3_operation_latency', 'polaris_deployed', 'catalog_answering', 'table_creation_time',
+        's3_functional', 's3_operation_latency', 'polaris_deployed', 'catalog_answering', 'polaris_check_health',
+        'polaris_check_metrics', 'polaris_check_configured_as_data',
+        'polaris_check_s3_backend_write_through_polaris_read_back_objects_on_rgw',
+        'polaris_check_read_only_principal_refused_a_write', 'polaris_check_management_api_the_seed_s_curl',
+        'polaris_check_list_namespaces_p95', 'polaris_check_load_table_p95', 'table_creation_time',
         'metadata_query_latency', 'tables_created_updated_queried', 'time_travel', 'maintenance', 'backup_time',
         'backup_recovery_validated', 'backup_scheduled']
-    assert dict((k, v['status']) for k, v in got.items() if v['status'] != PASSED) == {
-        'polaris_deployed': SKIPPED, 'catalog_answering': SKIPPED}
+    assert dict((k, v['status']) for k, v in got.items() if v['status'] != PASSED) == {}
+    assert got['polaris_check_load_table_p95']['figure'] == 0.0219 and got['polaris_check_load_table_p95']['unit'] == 's'
     s3 = results['s3_storage']['baseline']
     assert got['s3_operation_latency']['figure'] == s3['max_op_seconds']
     assert got['s3_operation_latency']['threshold'] == 5.0 and got['s3_operation_latency']['unit'] == 's'
@@ -274,20 +278,14 @@ def test_tables_problems_are_named(results):
 
 # ------------------------------------------------------------------------------------------- Polaris
 
-def test_polaris_absent_is_skipped_with_the_reason(results):
+def test_polaris_absent_fails_naming_the_playbook(results):
+    del results['polaris']
     report = build_report(results)
     polaris = [c for c in report['criteria'] if c['objective'] == '1.2']
-    assert [c['status'] for c in polaris] == [SKIPPED, SKIPPED]
-    assert all(c['detail'] == POLARIS_SKIP_REASON for c in polaris)
-    assert report['passed'] is True and report['failed'] == []
-    assert report['objectives'][1]['status'] == SKIPPED
-
-
-def test_polaris_required_fails(results):
-    report = build_report(results, require_polaris=True)
-    assert report['passed'] is False
-    assert report['failed'] == ['polaris_deployed', 'catalog_answering']
-    assert 'required by require_polaris' in by_id(report['criteria'])['polaris_deployed']['detail']
+    assert [c['status'] for c in polaris] == [FAILED, FAILED]
+    assert all(c['detail'] == 'no results: run playbooks/polaris.yml' for c in polaris)
+    assert report['passed'] is False and report['failed'] == ['polaris_deployed', 'catalog_answering']
+    assert report['objectives'][1]['status'] == FAILED
 
 
 def test_polaris_results_are_evaluated_generically(results):
@@ -316,6 +314,7 @@ def test_polaris_results_are_evaluated_generically(results):
 
 def test_junit_one_case_per_criterion(results):
     results['iceberg_tables']['timings']['create_table_seconds'] = 31
+    results['metastore_backup']['cronjob'] = None  # backup_scheduled is skipped
     report = build_report(results)
     root = ET.fromstring(render_junit(report).encode('utf-8'))
     assert root.tag == 'testsuites'
@@ -324,15 +323,15 @@ def test_junit_one_case_per_criterion(results):
     assert [c.get('name').split(':')[0] for c in cases] == [c['id'] for c in report['criteria']]
     assert int(root.get('tests')) == len(cases)
     assert int(root.get('failures')) == 1 == len(root.findall('.//failure'))
-    assert int(root.get('skipped')) == 2 == len(root.findall('.//skipped'))
+    assert int(root.get('skipped')) == 1 == len(root.findall('.//skipped'))
     suites = dict((s.get('name').split()[0], s) for s in root.findall('testsuite'))
     assert sorted(suites) == ['1.1', '1.2', '1.3', '1.4']
     assert suites['1.3'].get('failures') == '1' and suites['1.3'].get('tests') == '5'
-    assert suites['1.2'].get('skipped') == '2'
+    assert suites['1.4'].get('skipped') == '1' and suites['1.2'].get('tests') == '10'
     failure = suites['1.3'].find('.//failure')
     assert '31 s is above the threshold 30 s' in failure.get('message')
-    skipped = suites['1.2'].find('.//skipped')
-    assert skipped.get('message') == POLARIS_SKIP_REASON
+    skipped = suites['1.4'].find('.//skipped')
+    assert skipped.get('message') == by_id(report['criteria'])['backup_scheduled']['detail']
     props = dict((p.get('name'), p.get('value')) for p in suites['1.3'].findall('./properties/property'))
     assert props['table_creation_time.figure'] == '31 s'
     assert props['table_creation_time.threshold'] == '<= 30 s'
@@ -428,9 +427,9 @@ def test_full_report_written(results, tmp_path):
     assert [c['id'] for c in saved['criteria']] == [c['id'] for c in out['criteria']]
     summary = (directory / 'summary.md').read_text()
     assert summary.count('| Check | Result | Figure | Threshold | Detail |') == 4
-    assert '| SKIPPED | n/a | - | %s |' % POLARIS_SKIP_REASON in summary
+    assert '| PASSED | 0.022 s | <= 2 s | p50 13.2 ms over 50 calls |' in summary
     assert '![S3 latency distribution by operation](s3_latency.png)' in summary
-    assert out['lines'][-1] == 'Phase 1: PASSED (10 passed, 0 failed, 2 skipped)'
+    assert out['lines'][-1] == 'Phase 1: PASSED (20 passed, 0 failed, 0 skipped)'
     # Same timestamp, same inputs: nothing to write.
     again = make_report(results, report_root=str(root), timestamp='20260101T000000Z')
     assert again['changed'] is False
@@ -455,7 +454,7 @@ def test_check_mode_writes_nothing(results, tmp_path):
     out = make_report(results, report_root=str(root), timestamp='t1', check_mode=True)
     assert out['changed'] is True
     assert not root.exists()
-    assert len(out['criteria']) == 12
+    assert len(out['criteria']) == 20
 
 
 def test_atomic_write_leaves_no_partial_directory(results, tmp_path, monkeypatch):
@@ -521,7 +520,7 @@ def test_module_run_report_passes_warnings_on(results, tmp_path):
     """The module's work on LakehouseModule: make_report's result without its warnings, which go to warn()."""
     from ansible_collections.dataplatform.lakehouse.plugins.modules import phase1_report as module
     params = dict(results=dict(results, surprise={}), thresholds={}, report_root=str(tmp_path), timestamp='20260101T000000Z',
-                  require_polaris=False, plots=False, secrets=[], latest_link=True)
+                  plots=False, secrets=[], latest_link=True)
     warned = []
     result = module.run_report(params, check_mode=True, warn=warned.append)
     assert 'warnings' not in result and result['changed'] is True
