@@ -19,6 +19,8 @@ POLARIS_ENTITY_TYPES = {
 
 POLARIS_SCHEMA = 'polaris_schema'
 POLARIS_ENTITIES = 'entities'
+# relational-jdbc keeps its schema version in polaris_schema.version (version_key 'version'; 4 in Polaris 1.4.1).
+POLARIS_VERSION_TABLE = 'version'
 
 _USER_TABLES_SQL = """
 SELECT n.nspname, c.relname
@@ -62,7 +64,20 @@ def polaris_entity_counts(connection):
                               .format(sql.Identifier(POLARIS_SCHEMA), sql.Identifier(POLARIS_ENTITIES))).fetchall()
     by_code = dict((str(code), int(count)) for code, count in rows)
     by_type = dict((POLARIS_ENTITY_TYPES.get(int(code), 'TYPE_%s' % code), count) for code, count in by_code.items())
-    return {'total': sum(by_code.values()), 'by_type_code': by_code, 'by_type': by_type}
+    return {'total': sum(by_code.values()), 'by_type_code': by_code, 'by_type': by_type,
+            'schema_version': polaris_schema_version(connection)}
+
+
+def polaris_schema_version(connection):
+    """The relational-jdbc schema version (an int), or None when the database does not record one."""
+    present = connection.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+        (POLARIS_SCHEMA, POLARIS_VERSION_TABLE)).fetchone()[0]
+    if not present:
+        return None
+    row = connection.execute(sql.SQL("SELECT version_value FROM {}.{} WHERE version_key = 'version'")
+                             .format(sql.Identifier(POLARIS_SCHEMA), sql.Identifier(POLARIS_VERSION_TABLE))).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
 
 
 def compare_counts(expected_tables, actual_tables, expected_polaris=None, actual_polaris=None):
@@ -80,4 +95,9 @@ def compare_counts(expected_tables, actual_tables, expected_polaris=None, actual
                 mismatches.append({'polaris_entity_type': POLARIS_ENTITY_TYPES.get(int(code), code),
                                    'type_code': int(code), 'expected': exp_codes.get(code),
                                    'actual': act_codes.get(code)})
+        # A manifest written before the schema version was recorded has none: nothing to compare then.
+        exp_version = (expected_polaris or {}).get('schema_version')
+        act_version = (actual_polaris or {}).get('schema_version')
+        if exp_version is not None and exp_version != act_version:
+            mismatches.append({'polaris_schema_version': True, 'expected': exp_version, 'actual': act_version})
     return mismatches

@@ -140,6 +140,7 @@ MANIFEST_SCHEMA = {
                 'total': {'type': 'integer', 'minimum': 0},
                 'by_type_code': {'type': 'object', 'additionalProperties': {'type': 'integer'}},
                 'by_type': {'type': 'object', 'additionalProperties': {'type': 'integer'}},
+                'schema_version': {'type': ['integer', 'null']},
             },
         },
     },

@@ -213,6 +213,16 @@ class TestCompareCounts:
         assert {'table': 'public.extra', 'expected': None, 'actual': 3} in diffs
         assert {'polaris_entity_type': 'NAMESPACE', 'type_code': 6, 'expected': 9, 'actual': 8} in diffs
 
+    def test_polaris_schema_version_compared_when_recorded(self):
+        recorded = {'total': 1, 'by_type_code': {'1': 1}, 'by_type': {}, 'schema_version': 4}
+        assert compare_counts({}, {}, recorded, dict(recorded)) == []
+        diffs = compare_counts({}, {}, recorded, dict(recorded, schema_version=3))
+        assert diffs == [{'polaris_schema_version': True, 'expected': 4, 'actual': 3}]
+        # An older manifest without the version compares the entity counts only.
+        older = dict(recorded)
+        del older['schema_version']
+        assert compare_counts({}, {}, older, dict(recorded, schema_version=3)) == []
+
     def test_polaris_entities_lost(self):
         m = sample_manifest()
         diffs = compare_counts({}, {}, m['polaris_entities'], None)
