@@ -17,6 +17,9 @@ from ansible.module_utils.six.moves.urllib.parse import quote
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import one_line
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.client import PolarisError, quote_name
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.connection import (
+    polaris_client, polaris_connection_problem,
+)
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.grants import (
     PolarisInputError, grant_body, grant_dict, grant_key, grant_text, key_from_api, plan_set, sort_keys,
 )
@@ -167,6 +170,14 @@ def grants_view(keys):
 
 
 # -- the session ----------------------------------------------------------------------------------------------------
+def session(module):
+    """The Polaris session of a module run (fails the module at once when the connection options cannot work)."""
+    problem = polaris_connection_problem(module.params)
+    if problem:
+        module.fail_json(msg=problem)
+    return Polaris(polaris_client(module.params), module.check_mode)
+
+
 class Polaris(object):
     """Reads and writes of one module run; writes are recorded in `changes` and skipped in check mode."""
 
