@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import binascii
 import json
 import os
 import tempfile
@@ -16,11 +17,15 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors impo
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.files import fsync_dir
 
 try:
-    from ansible.parsing.vault import VaultLib, VaultSecret
-    VAULT_IMPORT_ERROR = None
-except ImportError:  # ansible-core is on the controller; a managed node may lack it
-    VaultLib = VaultSecret = None
-    VAULT_IMPORT_ERROR = traceback.format_exc()
+    from cryptography.hazmat.primitives import hashes, padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.hmac import HMAC
+    from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+    CRYPTOGRAPHY_IMPORT_ERROR = None
+except ImportError:  # ansible-core needs it on the controller; a managed node may lack it
+    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
+
+VAULT_HEADER = b'$ANSIBLE_VAULT;1.1;AES256'
 
 
 class CredentialsFileError(LakehouseError):
@@ -36,10 +41,10 @@ def credentials_document(principal, client_id, client_secret, realm=None):
 
 def vault_password(password_file):
     """The vault password (first line of `password_file`), checked before anything changes."""
-    if VaultLib is None:
-        raise CredentialsFileError('credentials_vault_password_file is set but ansible.parsing.vault (ansible-core) '
-                                   'does not import on this host; run the task where ansible-core is installed '
-                                   '(delegate_to: localhost) or drop credentials_vault_password_file.')
+    if CRYPTOGRAPHY_IMPORT_ERROR:
+        raise CredentialsFileError('credentials_vault_password_file is set but the Python library cryptography (which '
+                                   'ansible-vault uses) does not import on this host; install it there or run the '
+                                   'task on the controller (delegate_to: localhost).')
     try:
         with open(password_file, 'rb') as handle:
             lines = handle.read().splitlines()
@@ -53,9 +58,26 @@ def vault_password(password_file):
     return password
 
 
-def vault_encrypt(text, password):
-    """`text` encrypted as ansible-vault writes it ($ANSIBLE_VAULT;1.1;AES256)."""
-    return VaultLib([('default', VaultSecret(password))]).encrypt(text.encode('utf-8'))
+def vault_encrypt(text, password, salt=None):
+    """`text` encrypted exactly as ``ansible-vault encrypt`` writes it (format 1.1, AES256).
+
+    Why not ``ansible.parsing.vault``: importing the controller's ``ansible`` package inside a module switches the
+    module's JSON profiles to controller mode, and AnsiballZ does not ship what they import (the module crashes
+    before its first line). This is the same algorithm: PBKDF2-HMAC-SHA256 (10000 rounds, 32-byte salt) derives two
+    AES-256 keys and the CTR nonce; PKCS7-padded AES-CTR; HMAC-SHA256 of the ciphertext; hex envelope in 80-column
+    lines. ``ansible-vault view`` and the ``file`` lookup read it back.
+    """
+    salt = salt or os.urandom(32)
+    derived = PBKDF2HMAC(algorithm=hashes.SHA256(), length=80, salt=salt, iterations=10000).derive(password)
+    key1, key2, nonce = derived[:32], derived[32:64], derived[64:80]
+    padder = padding.PKCS7(128).padder()
+    encryptor = Cipher(algorithms.AES(key1), modes.CTR(nonce)).encryptor()
+    ciphertext = encryptor.update(padder.update(text.encode('utf-8')) + padder.finalize()) + encryptor.finalize()
+    digest = HMAC(key2, hashes.SHA256())
+    digest.update(ciphertext)
+    body = binascii.hexlify(b'\n'.join([binascii.hexlify(salt), binascii.hexlify(digest.finalize()),
+                                         binascii.hexlify(ciphertext)]))
+    return b'\n'.join([VAULT_HEADER] + [body[index:index + 80] for index in range(0, len(body), 80)] + [b''])
 
 
 def check_destination(path):
