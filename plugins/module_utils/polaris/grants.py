@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import difflib
+
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError
 
 # The privilege enums of spec/polaris-management-service.yml at tag apache-polaris-1.4.1 (policy grants left out).
@@ -49,6 +51,8 @@ NAME_FIELDS = {'table': 'tableName', 'view': 'viewName'}
 class PolarisInputError(LakehouseError):
     """Declared input that Polaris would refuse (or that would be half-applied); raised before any write."""
 
+    limit = 3000  # an unknown privilege lists every valid one (up to 53 names)
+
 
 def namespace_levels(value):
     """A namespace as a tuple of levels, from a list or a dotted string (V(sales.eu))."""
@@ -68,8 +72,11 @@ def grant_key(grant, where='grant'):
         raise PolarisInputError('%s: unknown grant type %r; use one of %s.' % (where, kind, ', '.join(GRANT_TYPES)))
     privilege = ('%s' % (grant.get('privilege') or '')).strip().upper()
     if privilege not in PRIVILEGES[kind]:
-        raise PolarisInputError('%s: unknown %s privilege %r; valid %s privileges: %s.'
-                                % (where, kind, grant.get('privilege'), kind, ', '.join(PRIVILEGES[kind])))
+        close = difflib.get_close_matches(privilege, PRIVILEGES[kind], n=3)
+        raise PolarisInputError('%s: unknown %s privilege %r;%s valid %s privileges: %s.'
+                                % (where, kind, grant.get('privilege'),
+                                   ' did you mean %s?' % ' or '.join(close) if close else '', kind,
+                                   ', '.join(PRIVILEGES[kind])))
     namespace = namespace_levels(grant.get('namespace'))
     name = grant.get('name')
     if kind == 'catalog':
