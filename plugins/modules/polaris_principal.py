@@ -86,12 +86,13 @@ options:
     description:
       - When set, O(credentials_file) is encrypted with ansible-vault using the password on the first line of this
         file (read it back with C(ansible-vault view) or the C(ansible.builtin.file) lookup with C(--vault-password-file)).
-      - Needs ansible-core on the host that runs the module (the controller, C(delegate_to: localhost)).
+      - "Needs the Python library C(cryptography) (an ansible-core dependency) on the host that runs the module; on the
+        controller with C(delegate_to: localhost)."
     type: path
   return_credentials:
     description:
-      - Return the new credentials under RV(credentials). Set C(no_log: true) on the task when you do, or they will
-        be shown in the task result and logs.
+      - "Return the new credentials under RV(credentials). Set C(no_log: true) on the task when you do, or they will
+        be shown in the task result and logs."
     type: bool
     default: false
 notes:
