@@ -26,7 +26,7 @@ attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
-    details: Reads as usual; O(dest) is not written in check mode (RV(changed) says whether it would be).
+    details: Reads as usual; O(dest) is not written in check mode (C(changed) says whether it would be).
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
@@ -50,7 +50,7 @@ options:
     default: native
   dest:
     description:
-      - With O(format=setup), write RV(setup) as YAML to this path (mode 0600, atomically); RV(changed) is true when
+      - With O(format=setup), write RV(setup) as YAML to this path (mode 0600, atomically); C(changed) is true when
         the file's content changed. Needs PyYAML on the host that runs the module.
     type: path
 seealso:

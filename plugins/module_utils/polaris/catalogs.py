@@ -82,9 +82,9 @@ def grant_target_checks(polaris, catalog, exists, keys, where):
         if kind != 'namespace':
             path += '/%ss/%s' % (kind, quote_name(name))
         if not polaris.exists(path, '%s %s' % (kind, '.'.join(namespace + ((name,) if name else ())))):
+            target_name = '.'.join(namespace + ((name,) if name else ()))
             raise PolarisInputError('%s: the %s %s does not exist, so the grant %s cannot be given; create it first '
-                                    '(or remove the grant).' % (where, kind, '.'.join(namespace + ((name,) if name else ())),
-                                                               grant_text(key)))
+                                    '(or remove the grant).' % (where, kind, target_name, grant_text(key)))
 
 
 def converge_catalog(polaris, params):
@@ -123,8 +123,8 @@ def converge_catalog(polaris, params):
         answer = polaris.write('create %s' % where, 'POST', 'catalogs', body)
         after_catalog = answer or body['catalog']
     elif update:
-        what = 'update %s (%s)' % (where, ', '.join((['properties'] if 'properties' in update else [])
-                                                     + ['storage.%s' % field for field in storage_changed]))
+        fields = (['properties'] if 'properties' in update else []) + ['storage.%s' % item for item in storage_changed]
+        what = 'update %s (%s)' % (where, ', '.join(fields))
         after_catalog = polaris.update_versioned(
             what, 'catalogs/%s' % quote_name(name), where, lambda fresh: catalog_update(params, fresh, where)[0])
         if polaris.check_mode:

@@ -75,8 +75,8 @@ def vault_encrypt(text, password, salt=None):
     ciphertext = encryptor.update(padder.update(text.encode('utf-8')) + padder.finalize()) + encryptor.finalize()
     digest = HMAC(key2, hashes.SHA256())
     digest.update(ciphertext)
-    body = binascii.hexlify(b'\n'.join([binascii.hexlify(salt), binascii.hexlify(digest.finalize()),
-                                         binascii.hexlify(ciphertext)]))
+    parts = [binascii.hexlify(salt), binascii.hexlify(digest.finalize()), binascii.hexlify(ciphertext)]
+    body = binascii.hexlify(b'\n'.join(parts))
     return b'\n'.join([VAULT_HEADER] + [body[index:index + 80] for index in range(0, len(body), 80)] + [b''])
 
 

@@ -21,7 +21,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.con
     polaris_client, polaris_connection_problem,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.grants import (
-    PolarisInputError, grant_body, grant_dict, grant_key, grant_text, key_from_api, plan_set, sort_keys,
+    PolarisInputError, grant_dict, grant_key, key_from_api, sort_keys,
 )
 
 CATALOG_API = '/api/catalog/v1'
