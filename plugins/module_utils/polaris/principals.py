@@ -26,6 +26,16 @@ def properties_update(params):
     return body_for
 
 
+def update_properties(polaris, path, where, params, current):
+    """The entity after converging its properties (what it would be in check mode)."""
+    entity = polaris.update_versioned('update the properties of %s' % where, path, where, properties_update(params))
+    if polaris.check_mode:
+        update = properties_update(params)(current)
+        if update:
+            entity = dict(current, **update)
+    return entity
+
+
 def principal_view(principal, roles):
     principal = principal or {}
     return {'name': principal.get('name'), 'client_id': principal.get('clientId'),
@@ -75,12 +85,7 @@ def converge_principal(polaris, params, credentials_work):
         principal = (answer or {}).get('principal') or body['principal']
         credentials, method = (answer or {}).get('credentials'), 'create'
     else:
-        principal = polaris.update_versioned('update the properties of %s' % where, path, where,
-                                             properties_update(params))
-        if polaris.check_mode and params.get('properties') is not None:
-            update = properties_update(params)(current)
-            if update:
-                principal = dict(current, **update)
+        principal = update_properties(polaris, path, where, params, current)
 
     if action == 'rotate' and not created:
         credentials, method = rotate(polaris, path, where)
@@ -176,12 +181,7 @@ def converge_principal_role(polaris, params):
         body = {'principalRole': {'name': name, 'properties': string_properties(params.get('properties'))}}
         role_entity = polaris.write('create %s' % where, 'POST', 'principal-roles', body) or body['principalRole']
     else:
-        role_entity = polaris.update_versioned('update the properties of %s' % where, path, where,
-                                               properties_update(params))
-        if polaris.check_mode and params.get('properties') is not None:
-            update = properties_update(params)(current)
-            if update:
-                role_entity = dict(current, **update)
+        role_entity = update_properties(polaris, path, where, params, current)
     for catalog, role in sorted(add):
         polaris.write('assign catalog role %r of catalog %r to %s' % (role, catalog, where), 'PUT',
                       '%s/catalog-roles/%s' % (path, quote_name(catalog)), {'catalogRole': {'name': role}})
