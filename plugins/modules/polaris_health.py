@@ -37,6 +37,12 @@ options:
     description: Calls timed per metadata operation (0 skips the timing).
     type: int
     default: 50
+  time_management:
+    description:
+      - Time the management API calls (list catalogs, list principal roles); they need a principal allowed to make
+        them (service_admin). V(false) times only the catalog calls of O(catalog).
+    type: bool
+    default: true
   catalog:
     description: A catalog whose namespaces are listed (timed).
     type: str
@@ -124,6 +130,7 @@ def main():
         argument_spec=dict(
             management_uri=dict(type='str'),
             samples=dict(type='int', default=50),
+            time_management=dict(type='bool', default=True),
             catalog=dict(type='str'),
             namespace=dict(type='str'),
             table=dict(type='str'),

@@ -93,7 +93,7 @@ class IcebergTable(TableMaintenance):
         return ObjectStore(self.params, tbl.io)
 
     def retry(self, fn, what):
-        return run_with_retry(self.params, fn, '%s of %s' % (what, self.name), retryable=is_conflict_or_exists)
+        return run_with_retry(self.params, fn, '%s %s' % (what, self.name), retryable=is_conflict_or_exists)
 
     def table_prefixes(self, tbl):
         prefixes = [location_prefix(tbl.location())]
