@@ -24,7 +24,10 @@ import base64
 import json
 import time
 
-from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
+from http.client import HTTPConnection, RemoteDisconnected
+from urllib.parse import quote, urlencode, urlsplit
+from urllib.request import getproxies, proxy_bypass
+
 from ansible.module_utils.urls import open_url
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError, one_line
@@ -95,6 +98,8 @@ class PolarisClient(object):
         self._token = token
         self._token_given = token is not None
         self._token_expires = None
+        self._connection = None
+        self._connection_key = None
         self.calls = 0
 
     # -- HTTP ------------------------------------------------------------------------------------------------------
@@ -105,16 +110,64 @@ class PolarisClient(object):
         headers.update(extra or {})
         return headers
 
+    def _keepalive_connection(self, url):
+        """A reused http.client connection for a plain-http URL that no proxy applies to, else None.
+
+        open_url builds a TLS context (and loads the CA store) for every request, about 30 ms each even for http://:
+        that, not Polaris, would dominate a metadata call. https and proxied URLs keep using open_url.
+        """
+        if self.opener is not open_url:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme != 'http' or (getproxies().get('http') and not proxy_bypass(parts.hostname or '')):
+            return None
+        key = (parts.hostname, parts.port or 80)
+        if self._connection_key != key:
+            self._close_connection()
+            self._connection = HTTPConnection(parts.hostname, parts.port or 80, timeout=self.timeout)
+            self._connection_key = key
+        return self._connection
+
+    def close(self):
+        """Close the kept-alive connection (if any); the client stays usable."""
+        self._close_connection()
+
+    def _close_connection(self):
+        if self._connection is not None:
+            self._connection.close()
+        self._connection, self._connection_key = None, None
+
+    def _send_keepalive(self, connection, method, url, data, headers):
+        parts = urlsplit(url)
+        target = parts.path + ('?' + parts.query if parts.query else '')
+        body = data.encode('utf-8') if isinstance(data, str) else data
+        for attempt in (1, 2):
+            try:
+                connection.request(method, target, body=body, headers=headers)
+                response = connection.getresponse()
+                return response.status, response.read(), response.getheader('Retry-After')
+            except (RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # The server closed the idle connection: once more on a new one.
+                connection.close()
+                if attempt == 2:
+                    raise
+
     def _send(self, method, url, data, headers):
         """(status, parsed body, Retry-After) of one HTTP exchange; status None when nothing answered."""
         self.calls += 1
+        connection = self._keepalive_connection(url)
         try:
-            response = self.opener(url, method=method, data=data, headers=headers, timeout=self.timeout,
-                                   validate_certs=self.validate_certs, follow_redirects='none')
-            status, raw, retry_after = response.getcode(), response.read(), None
+            if connection is not None:
+                status, raw, retry_after = self._send_keepalive(connection, method, url, data, headers)
+            else:
+                response = self.opener(url, method=method, data=data, headers=headers, timeout=self.timeout,
+                                       validate_certs=self.validate_certs, follow_redirects='none')
+                status, raw, retry_after = response.getcode(), response.read(), None
         except Exception as exc:  # urllib's HTTPError carries a status and a body; anything else: no answer
             status = getattr(exc, 'code', None)
             if status is None:
+                if connection is not None:
+                    self._close_connection()
                 return None, one_line(getattr(exc, 'reason', None) or exc, 200), None
             raw = exc.read() if hasattr(exc, 'read') else b''
             retry_after = (getattr(exc, 'headers', None) or {}).get('Retry-After')

@@ -131,3 +131,53 @@ def test_connection_spec_and_problems():
     assert spec['polaris_uri']['required'] is True and polaris_argument_spec(required=False)['polaris_uri']['required'] is False
     assert 'polaris_client_id' in polaris_connection_problem({'polaris_uri': 'http://x'})
     assert polaris_connection_problem({'polaris_uri': 'http://x', 'polaris_token': 't'}) is None
+
+
+def test_plain_http_reuses_one_connection_and_survives_a_server_close():
+    """The default transport for http:// (no proxy): one keep-alive connection, re-opened when the server drops it."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    peers = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = 'HTTP/1.1'
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get('Content-Length') or 0))
+            self._answer({'access_token': 't', 'expires_in': 3600})
+
+        def do_GET(self):
+            peers.append(self.client_address)
+            self._answer({'catalogs': []}, close=self.path.endswith('close'))
+
+        def _answer(self, body, close=False):
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header('Content-Type', 'application/json')
+            self.send_header('Content-Length', str(len(data)))
+            if close:
+                self.send_header('Connection', 'close')
+                self.close_connection = True
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        polaris = PolarisClient('http://127.0.0.1:%d' % server.server_port, 'id', 'secret', realm='POLARIS')
+        polaris.get('catalogs')
+        polaris.get('catalogs')
+        assert len(peers) == 2 and peers[0] == peers[1]  # the same client socket
+        polaris.get('close')  # the server closes after answering
+        assert polaris.get('catalogs') == {'catalogs': []}
+        assert peers[-1] != peers[0]
+        polaris.close()
+    finally:
+        server.shutdown()
+        server.server_close()
