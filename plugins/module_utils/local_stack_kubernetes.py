@@ -177,7 +177,12 @@ def component_argv(name, bin_dir, work_dir, pki_dir, kubeconfig, ports, host='12
                 '--client-ca-file', pki('ca.crt'), '--service-account-issuer', 'https://kubernetes.default.svc',
                 '--service-account-key-file', pki('sa.pub'), '--service-account-signing-key-file', pki('sa.key'),
                 '--service-cluster-ip-range', SERVICE_CLUSTER_IP_RANGE, '--authorization-mode', 'Node,RBAC',
-                '--allow-privileged', 'true', '--profiling', 'false', '--cert-dir', os.path.join(work_dir, 'certs')]
+                '--allow-privileged=true', '--profiling=false', '--cert-dir', os.path.join(work_dir, 'certs'),
+                # Without a request-header CA every controller logs "missing content for CA bundle" each 10 s. No
+                # certificate with the allowed name is ever issued, so no client can use the headers.
+                '--requestheader-client-ca-file', pki('ca.crt'), '--requestheader-allowed-names', 'front-proxy-client',
+                '--requestheader-username-headers', 'X-Remote-User', '--requestheader-group-headers', 'X-Remote-Group',
+                '--requestheader-extra-headers-prefix', 'X-Remote-Extra-']
     auth = ['--kubeconfig', kubeconfig, '--authentication-kubeconfig', kubeconfig,
             '--authorization-kubeconfig', kubeconfig, '--bind-address', host, '--leader-elect=false']
     if name == 'kube-controller-manager':
@@ -284,18 +289,22 @@ class ApiClient(object):
         return answer
 
 
-def node_ready(node):
-    for condition in ((node or {}).get('status') or {}).get('conditions') or []:
-        if condition.get('type') == 'Ready':
+def has_condition(obj, kind):
+    """True when the object (an API answer: a dict, or an error text) has condition `kind` with status True."""
+    if not isinstance(obj, dict):
+        return False
+    for condition in (obj.get('status') or {}).get('conditions') or []:
+        if condition.get('type') == kind:
             return condition.get('status') == 'True'
     return False
+
+
+def node_ready(node):
+    return has_condition(node, 'Ready')
 
 
 def crd_established(crd):
-    for condition in ((crd or {}).get('status') or {}).get('conditions') or []:
-        if condition.get('type') == 'Established':
-            return condition.get('status') == 'True'
-    return False
+    return has_condition(crd, 'Established')
 
 
 def load_documents(paths):

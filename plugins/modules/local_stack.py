@@ -344,7 +344,10 @@ def main():
         module.fail_json(msg='polaris_app_dir is required to start Polaris; run the dataplatform.lakehouse.local_stack '
                              'role, which builds it, or pass the quarkus-app directory.')
 
-    services = build_services(params)
+    try:
+        services = build_services(params)
+    except StackError as exc:
+        module.fail_json(msg=exc.message, failed_service=exc.service)
     result = dict(changed=False, acted_on=[])
 
     def statuses():
