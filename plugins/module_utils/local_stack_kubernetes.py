@@ -523,7 +523,8 @@ class KubernetesService(object):
         if all(self.pid(component) for component in self.components()) and self.healthy():
             return False
         self._check_inputs()
-        for path in (self.work_dir, self.log_dir):
+        # source-controller refuses a storage path that does not exist ("invalid dir path").
+        for path in (self.work_dir, self.log_dir, os.path.join(self.work_dir, 'source-controller')):
             if not os.path.isdir(path):
                 os.makedirs(path, 0o755)
         self.ensure_pki()
