@@ -118,6 +118,14 @@ for name in etcd kubernetes kwok source_controller helm_controller; do
   dir="$OUT_DIR/src/$name"
   echo "== $name: resolving modules ($(date +%T))"
   (cd "$dir" && "$GO" mod tidy -e) || { echo "ERROR: go mod tidy failed for the $name wrapper ($dir/go.mod): check that $GOPROXY is reachable and serves the pinned versions"; exit 3; }
+  # tidy -e (needed: upstream's test-only modules are partly refused by the proxy) also swallows a pinned version
+  # the proxy does not serve and resolves another one: insist on the pin.
+  read -r module version <<<"$(head -n1 <<<"$("wrapper_$name")")"
+  got="$(cd "$dir" && "$GO" list -m -f '{{.Version}}' "$module" 2>/dev/null || true)"
+  if [ "$got" != "$version" ]; then
+    echo "ERROR: $module $version cannot be resolved from $GOPROXY (got '${got:-nothing}'): check the version (local_stack_kubernetes_*_version) and that the proxy serves it"
+    exit 3
+  fi
   # The flags string holds one -ldflags=... argument (with spaces) after optional "-tags x".
   tags=(); ld="${!flags}"
   if [[ "$ld" == -tags* ]]; then read -r _ t ld <<<"$ld"; tags=(-tags "$t"); fi
