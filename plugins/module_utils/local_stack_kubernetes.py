@@ -25,11 +25,10 @@ import json
 import os
 import re
 import secrets
-import ssl
 import sys
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-from ansible.module_utils.six.moves.urllib.request import Request, build_opener, HTTPSHandler
+from ansible.module_utils.urls import ConnectionError as UrlConnectionError, open_url
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import (
     StackError, ensure_port_free, port_open, process_cmdline, read_pid, remove_stale_pid_file, rss_mib, run, spawn,
@@ -131,8 +130,8 @@ def render_kubeconfig(server, ca_pem, cert_pem, key_pem, name='dataplatform-lake
     config = {
         'apiVersion': 'v1', 'kind': 'Config', 'preferences': {}, 'current-context': name,
         'clusters': [{'name': name, 'cluster': {'server': server, 'certificate-authority-data': b64(ca_pem)}}],
-        'users': [{'name': name + '-admin', 'user': {'client-certificate-data': b64(cert_pem),
-                                                      'client-key-data': b64(key_pem)}}],
+        'users': [{'name': name + '-admin',
+                   'user': {'client-certificate-data': b64(cert_pem), 'client-key-data': b64(key_pem)}}],
         'contexts': [{'name': name, 'context': {'cluster': name, 'user': name + '-admin', 'namespace': 'default'}}],
     }
     return json.dumps(config, indent=2, sort_keys=True) + '\n'
@@ -244,30 +243,23 @@ class ApiClient(object):
         self.server = server
         self.pki_dir = pki_dir
         self.timeout = timeout
-        self._opener = None
-
-    def _open(self):
-        if self._opener is None:
-            context = ssl.create_default_context(cafile=os.path.join(self.pki_dir, 'ca.crt'))
-            context.load_cert_chain(os.path.join(self.pki_dir, 'admin.crt'), os.path.join(self.pki_dir, 'admin.key'))
-            self._opener = build_opener(HTTPSHandler(context=context))
-        return self._opener
 
     def call(self, method, path, body=None, content_type='application/json'):
         """(status, parsed JSON or text); status 0 when the server cannot be reached."""
         data = None
+        headers = {'Accept': 'application/json'}
         if body is not None:
             data = body if isinstance(body, bytes) else json.dumps(body).encode('utf-8')
-        request = Request(self.server + path, data=data, method=method)
-        if data is not None:
-            request.add_header('Content-Type', content_type)
-        request.add_header('Accept', 'application/json')
+            headers['Content-Type'] = content_type
         try:
-            response = self._open().open(request, timeout=self.timeout)
+            response = open_url(self.server + path, data=data, method=method, headers=headers, timeout=self.timeout,
+                                ca_path=os.path.join(self.pki_dir, 'ca.crt'), use_proxy=False,
+                                client_cert=os.path.join(self.pki_dir, 'admin.crt'),
+                                client_key=os.path.join(self.pki_dir, 'admin.key'))
             status, raw = response.status, response.read()
         except HTTPError as exc:
             status, raw = exc.code, exc.read()
-        except (URLError, OSError, ssl.SSLError) as exc:
+        except (URLError, UrlConnectionError, OSError, ValueError) as exc:
             return 0, str(getattr(exc, 'reason', exc))
         text = raw.decode('utf-8', 'replace')
         try:
@@ -401,10 +393,9 @@ class KubernetesService(object):
 
     # --- health ----------------------------------------------------------------------------------------------
     def _http_ok(self, port, path):
-        from ansible.module_utils.six.moves.urllib.request import urlopen
         try:
-            return urlopen('http://%s:%d%s' % (self.host, port, path), timeout=3).status == 200
-        except (URLError, OSError, ValueError):
+            return open_url('http://%s:%d%s' % (self.host, port, path), timeout=3, use_proxy=False).status == 200
+        except (URLError, UrlConnectionError, OSError, ValueError):
             return False
 
     def component_ready(self, component):
@@ -577,10 +568,9 @@ class KubernetesService(object):
             if status == 200 and isinstance(answer, dict):
                 out['kubernetes'] = answer.get('gitVersion', '').lstrip('v')
         if self.pid('etcd') and port_open(self.host, self.ports['etcd']):
-            from ansible.module_utils.six.moves.urllib.request import urlopen
             try:
-                out['etcd'] = json.loads(urlopen('http://%s:%d/version' % (self.host, self.ports['etcd']),
-                                                 timeout=3).read().decode('utf-8')).get('etcdserver')
-            except (URLError, OSError, ValueError):
+                out['etcd'] = json.loads(open_url('http://%s:%d/version' % (self.host, self.ports['etcd']), timeout=3,
+                                                  use_proxy=False).read().decode('utf-8')).get('etcdserver')
+            except (URLError, UrlConnectionError, OSError, ValueError):
                 pass
         return out
