@@ -8,13 +8,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_ceph import CephService
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_kubernetes import KubernetesService
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_polaris import PolarisService
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_postgresql import PostgresqlService
 
 # Written into the state directory on first start; `absent` refuses to delete a directory without it.
 STATE_MARKER = '.dataplatform-lakehouse-stack'
 
-SERVICE_ORDER = ('postgresql', 'ceph', 'polaris')
+# kubernetes last: started after the others, stopped before them.
+SERVICE_ORDER = ('postgresql', 'ceph', 'polaris', 'kubernetes')
 
 
 def build_services(params):
@@ -36,4 +38,13 @@ def build_services(params):
         realm=params['polaris_realm'], heap_mb=params['polaris_heap_mb'], start_timeout=params['start_timeout'],
         log_lines=params['log_lines'])
     by_name = dict(postgresql=postgresql, ceph=ceph, polaris=polaris)
+    if 'kubernetes' in params['services']:
+        by_name['kubernetes'] = KubernetesService(
+            state_dir, bin_dir=params.get('kubernetes_bin_dir'), host=host, ports=params.get('kubernetes_ports'),
+            flux=params.get('kubernetes_flux', True), chart_repository_dir=params.get('kubernetes_chart_repository_dir'),
+            crd_files=params.get('kubernetes_crd_files'), kwok_stage_files=params.get('kubernetes_kwok_stage_files'),
+            start_timeout=params['start_timeout'], log_lines=params['log_lines'],
+            reserved_ports={params['rgw_port']: 'rgw_port', params['ceph_mon_port']: 'ceph_mon_port',
+                            params['postgresql_port']: 'postgresql_port', params['polaris_port']: 'polaris_port',
+                            params['polaris_management_port']: 'polaris_management_port'})
     return [by_name[name] for name in SERVICE_ORDER if name in params['services']]

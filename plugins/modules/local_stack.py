@@ -49,10 +49,15 @@ options:
     type: path
     required: true
   services:
-    description: Which services to act on. Polaris needs PostgreSQL (and uses Ceph RGW as its storage).
+    description:
+      - Which services to act on. Polaris needs PostgreSQL (and uses Ceph RGW as its storage).
+      - V(kubernetes) (opt-in) is a local control plane (etcd, kube-apiserver, kube-controller-manager,
+        kube-scheduler, kwok with one fake node, and with O(kubernetes_flux) Flux's source-controller and
+        helm-controller); it starts after the others and stops before them. Its pods are simulated by kwok, no
+        container runs. See C(docs/local-kubernetes.md).
     type: list
     elements: str
-    choices: [postgresql, ceph, polaris]
+    choices: [postgresql, ceph, polaris, kubernetes]
     default: [postgresql, ceph, polaris]
   bind_address:
     description: Loopback address every service binds to.
@@ -130,6 +135,53 @@ options:
     description: Maximum Java heap of the Polaris server.
     type: int
     default: 768
+  kubernetes_bin_dir:
+    description:
+      - Directory with the C(etcd), C(kube-apiserver), C(kube-controller-manager), C(kube-scheduler), C(kwok),
+        C(source-controller) and C(helm-controller) binaries that the role builds from Go modules.
+      - Required when V(kubernetes) is among O(services) and O(state=started).
+    type: path
+  kubernetes_ports:
+    description:
+      - Loopback ports of the Kubernetes components; a key not given keeps its default. None may be a port of
+        the other services (7480, 3300, 5544, 8181, 8182).
+    type: dict
+    suboptions:
+      etcd: {description: etcd client port., type: int, default: 16379}
+      etcd_peer: {description: etcd peer port., type: int, default: 16380}
+      apiserver: {description: kube-apiserver HTTPS port (the kubeconfig's server)., type: int, default: 16443}
+      controller_manager: {description: kube-controller-manager HTTPS port., type: int, default: 16257}
+      scheduler: {description: kube-scheduler HTTPS port., type: int, default: 16259}
+      kwok: {description: kwok's server (metrics and health)., type: int, default: 16247}
+      source_controller_metrics: {description: source-controller metrics., type: int, default: 16080}
+      source_controller_health: {description: source-controller health probes., type: int, default: 16440}
+      source_controller_storage:
+        description: source-controller's artifact server (helm-controller downloads charts from it).
+        type: int
+        default: 16090
+      helm_controller_metrics: {description: helm-controller metrics., type: int, default: 16081}
+      helm_controller_health: {description: helm-controller health probes., type: int, default: 16441}
+      chart_repository: {description: The loopback Helm chart repository (a python http.server)., type: int, default: 16879}
+  kubernetes_flux:
+    description: Also run Flux (source-controller, helm-controller, their CRDs) and the loopback chart repository.
+    type: bool
+    default: true
+  kubernetes_chart_repository_dir:
+    description:
+      - Directory served as a Helm chart repository (C(index.yaml) and chart archives) at
+        C(http://127.0.0.1:<kubernetes_ports.chart_repository>). Only read.
+      - Required when O(kubernetes_flux) is true and O(state=started).
+    type: path
+  kubernetes_crd_files:
+    description: CRD manifests applied (server-side apply) before Flux starts, e.g. Flux's C(config/crd/bases).
+    type: list
+    elements: path
+    default: []
+  kubernetes_kwok_stage_files:
+    description: kwok stage manifests (node initialize and heartbeat, pod ready/complete/delete).
+    type: list
+    elements: path
+    default: []
   start_timeout:
     description: Seconds to wait for each service to become healthy.
     type: int
@@ -160,6 +212,16 @@ EXAMPLES = r'''
     state_dir: /var/lib/dataplatform-lakehouse
   register: stack
 
+- name: Add the local Kubernetes control plane (binaries built by the role; pods are simulated by kwok)
+  dataplatform.lakehouse.local_stack:
+    state: started
+    services: [kubernetes]
+    state_dir: /var/lib/dataplatform-lakehouse
+    kubernetes_bin_dir: /root/.cache/dataplatform-lakehouse/kubernetes-1.37.2/bin
+    kubernetes_chart_repository_dir: /work/shared/polaris-helm-repo
+    kubernetes_crd_files: "{{ lookup('ansible.builtin.fileglob', '/path/to/crds/*.yaml', wantlist=True) }}"
+    kubernetes_kwok_stage_files: "{{ lookup('ansible.builtin.fileglob', '/path/to/stages/*.yaml', wantlist=True) }}"
+
 - name: Stop only Polaris
   dataplatform.lakehouse.local_stack:
     state: stopped
@@ -189,7 +251,7 @@ versions:
   description: Versions of the components, as the binaries report them.
   returned: when state is started or status
   type: dict
-  sample: {ceph: 16.2.15, postgresql: '15.18', polaris: 1.4.1}
+  sample: {ceph: 16.2.15, postgresql: '15.18', polaris: 1.4.1, kubernetes: 1.37.2, etcd: 3.6.16}
 ansible_facts:
   description: Connection facts for later roles.
   returned: always
@@ -219,6 +281,9 @@ import shutil
 
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import StackError
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_kubernetes import (
+    DEFAULT_PORTS as KUBERNETES_PORTS,
+)
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import LakehouseModule
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_services import (
     STATE_MARKER, build_services,
@@ -237,7 +302,7 @@ def main():
         argument_spec=dict(
             state=dict(type='str', default='started', choices=['started', 'stopped', 'absent', 'status']),
             state_dir=dict(type='path', required=True),
-            services=dict(type='list', elements='str', choices=['postgresql', 'ceph', 'polaris'],
+            services=dict(type='list', elements='str', choices=['postgresql', 'ceph', 'polaris', 'kubernetes'],
                           default=['postgresql', 'ceph', 'polaris']),
             bind_address=dict(type='str', default='127.0.0.1'),
             rgw_port=dict(type='int', default=7480),
@@ -257,6 +322,13 @@ def main():
             polaris_management_port=dict(type='int', default=8182),
             polaris_realm=dict(type='str', default='POLARIS'),
             polaris_heap_mb=dict(type='int', default=768),
+            kubernetes_bin_dir=dict(type='path'),
+            kubernetes_ports=dict(type='dict', options=dict(
+                (key, dict(type='int', default=value)) for key, value in KUBERNETES_PORTS.items())),
+            kubernetes_flux=dict(type='bool', default=True),
+            kubernetes_chart_repository_dir=dict(type='path'),
+            kubernetes_crd_files=dict(type='list', elements='path', default=[]),
+            kubernetes_kwok_stage_files=dict(type='list', elements='path', default=[]),
             start_timeout=dict(type='int', default=240),
             log_lines=dict(type='int', default=20),
         ),
@@ -272,7 +344,10 @@ def main():
         module.fail_json(msg='polaris_app_dir is required to start Polaris; run the dataplatform.lakehouse.local_stack '
                              'role, which builds it, or pass the quarkus-app directory.')
 
-    services = build_services(params)
+    try:
+        services = build_services(params)
+    except StackError as exc:
+        module.fail_json(msg=exc.message, failed_service=exc.service)
     result = dict(changed=False, acted_on=[])
 
     def statuses():
