@@ -90,7 +90,9 @@ def test_real_results_pass(results):
     assert got['time_travel']['figure'] == timings['time_travel_seconds']
     assert got['tables_created_updated_queried']['figure'] == '1 table(s), 3 row(s)'
     assert got['backup_time']['figure'] == max(b['duration_seconds'] for b in results['metastore_backup']['backups'])
-    assert got['backup_recovery_validated']['figure'] == '2/2 verified'
+    # the fixture's polaris database is empty (0 tables, 0 rows checked): it validates nothing (issue 17)
+    assert got['backup_recovery_validated']['figure'] == '1/2 verified, 1 nothing to verify'
+    assert 'polaris: nothing to verify' in got['backup_recovery_validated']['detail']
     for item in criteria:
         assert set(item) == {'id', 'objective', 'check', 'status', 'figure', 'unit', 'threshold', 'detail'}
         assert item['objective'] in ('1.1', '1.2', '1.3', '1.4')
@@ -527,3 +529,40 @@ def test_module_run_report_passes_warnings_on(results, tmp_path):
     assert warned == ["ignored results 'surprise': not an objective of Phase 1 "
                       "(s3_storage, polaris, iceberg_tables, metastore_backup)"]
     assert not os.listdir(str(tmp_path))  # check mode writes nothing
+
+
+# ------------------------------------------------------------- issue 17: the report claims only what it measured
+
+def test_table_creation_is_a_real_creation_of_this_run(results):
+    item = crit(results, 'table_creation_time')
+    assert item['status'] == PASSED and 'a real creation on this run: scratch table' in item['detail']
+    del results['iceberg_tables']['scratch']
+    item = crit(results, 'table_creation_time')
+    assert 'existing table converged' in item['detail']
+
+
+def test_maintenance_with_real_work_checked(results):
+    item = crit(results, 'maintenance')
+    assert item['status'] == PASSED and item['figure'].startswith('2 snapshot(s) expired')
+    assert 'both checked as done' in item['detail']
+    results['iceberg_tables']['scratch']['orphan_removed'] = False
+    item = crit(results, 'maintenance')
+    assert item['status'] == FAILED and 'orphan file' in item['detail'] and 'was not removed' in item['detail']
+    results['iceberg_tables']['scratch'].update(orphan_removed=True, expired_snapshot_ids=[], snapshots_left=3)
+    item = crit(results, 'maintenance')
+    assert item['status'] == FAILED and '0 of 2 older snapshot(s) expired' in item['detail']
+
+
+def test_maintenance_with_nothing_to_do_is_not_validated(results):
+    del results['iceberg_tables']['scratch']
+    item = crit(results, 'maintenance')
+    assert item['status'] == SKIPPED and item['detail'].startswith('nothing to do')
+    assert 'validated' not in item['detail'].replace('did not validate', '')
+
+
+def test_empty_databases_validate_nothing(results):
+    for verification in results['metastore_backup']['verifications']:
+        verification.update(tables_checked=0, rows_checked=0)
+    item = crit(results, 'backup_recovery_validated')
+    assert item['status'] == FAILED and item['figure'] == '0/2 verified, 2 nothing to verify'
+    assert 'nothing to verify' in item['detail']
