@@ -71,7 +71,7 @@ options:
         type: list
         elements: str
       limit:
-        description: Maximum number of rows returned (RV(query.limited) says whether it cut the answer; RV(query.row_count) is not affected).
+        description: Maximum number of rows returned (C(query.limited) in the result says whether it cut the answer; C(query.row_count) is not affected).
         type: int
         default: 100
 seealso:
