@@ -402,6 +402,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connecti
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.baseline import BASELINE_DEFAULTS
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.catalogue import CHECK_CHOICES
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.lifecycle import rule_problems
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.validator import (
     S3ValidationError,
     validate,
@@ -456,9 +457,10 @@ def check_params(params):
     bucket = params['bucket']
     if not 3 <= len(bucket) <= 63 or bucket != bucket.lower():
         return 'bucket %r is not a valid S3 bucket name: use 3 to 63 lowercase characters' % bucket
-    ids = [r['id'] for r in params.get('lifecycle_rules') or []]
-    if len(ids) != len(set(ids)):
-        return 'lifecycle_rules: rule ids must be unique (got %s)' % ', '.join(ids)
+    # Before anything is sent: an invalid rule must not leave a created bucket behind.
+    problems = rule_problems(params.get('lifecycle_rules'))
+    if problems:
+        return '; '.join(problems) + '; nothing was created or changed'
     base = params.get('baseline') or {}
     for name in ('object_size', 'iterations', 'concurrency', 'large_object_size', 'large_iterations', 'part_size'):
         if base.get(name) is not None and base[name] < 1:

@@ -71,7 +71,7 @@ options:
         type: list
         elements: str
       limit:
-        description: Maximum number of rows returned.
+        description: Maximum number of rows returned (C(query.limited) in the result says whether it cut the answer; C(query.row_count) is not affected).
         type: int
         default: 100
 seealso:
@@ -200,11 +200,23 @@ files:
   sample: {data_files: 3, data_bytes: 11459, records: 3, delete_files: 0, delete_bytes: 0, manifests: 2, manifest_bytes: 10659}
 query:
   description:
-    - Rows read (C(rows), C(row_count)), the snapshot read (C(snapshot_id), C(timestamp_ms), C(timestamp)) and its
+    - Rows read (C(rows)), the snapshot read (C(snapshot_id), C(timestamp_ms), C(timestamp)) and its
       schema (C(schema_id), C(schema), restricted to O(query.columns)). Timestamps are ISO-8601 strings, decimals
       strings, binary base64, UUIDs strings.
+    - C(row_count) is the number of rows of the table at that snapshot (not of the rows returned), the snapshot
+      summary's C(total-records) when it is exact (no delete files), else a count of the rows
+      (C(row_count_source) says which, V(snapshot summary), V(count) or V(empty table)).
+    - C(returned_rows) is the number of rows in C(rows) (those matching O(query.filter), at most O(query.limit));
+      C(limited) is true when O(query.limit) cut the answer (more rows matched).
   returned: when O(query) is given
   type: dict
+  sample:
+    snapshot_id: 4032163190458712000
+    row_count: 3637
+    row_count_source: snapshot summary
+    returned_rows: 100
+    limited: true
+    rows: [{id: 1, region: eu}]
 timings:
   description:
     - C(connect_seconds) is the connection to the catalog (once per module run; for the SQL catalog it includes

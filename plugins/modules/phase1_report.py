@@ -20,7 +20,7 @@ description:
     criterion, for CI and AWX) and PNG plots of the baselines.
   - The report is written into a temporary directory next to its final place, then renamed, so an interrupted
     run never leaves a partial report. Directories are 0755, files 0644. With O(latest_link), the symlink
-    C(<report_root>/last) is replaced atomically to point at the new report.
+    C(<report_root>/report) is replaced atomically to point at the new report.
   - "Criteria and their ids (stable).
     Objective 1.1 - V(s3_functional) (the S3 checks Iceberg needs pass - C(compatible) and no failed check),
     V(s3_operation_latency) (slowest small-object S3 operation of the baseline <= O(thresholds.s3_operation_seconds)).
@@ -105,7 +105,7 @@ options:
     elements: str
     default: []
   latest_link:
-    description: Maintain the symlink C(<report_root>/last) pointing at the new report.
+    description: Maintain the symlink C(<report_root>/report) pointing at the new report.
     type: bool
     default: true
 notes:

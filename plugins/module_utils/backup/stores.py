@@ -34,6 +34,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connecti
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import (
     describe_s3_error,
     error_code,
+    is_bucket_missing,
     is_not_found,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.objects import delete_objects, list_objects
@@ -122,6 +123,10 @@ class S3Store(object):
                 files[obj['Key'][len(base):]] = {'size': obj['Size'], 'etag': normalize_etag(obj.get('ETag')),
                                                  'modified': obj.get('LastModified')}
         except (ClientError, BotoCoreError) as exc:
+            if is_bucket_missing(exc):  # listing cannot create it: say where the backups were looked for
+                raise BackupError('Bucket %s does not exist at %s, so it holds no backups; check bucket and '
+                                  'endpoint_url (the bucket metastore_backup writes its backups to).'
+                                  % (self.bucket, self.endpoint_url), bucket_missing=True)
             raise self._error(exc, 'Listing s3://%s/%s' % (self.bucket, base))
         return files
 

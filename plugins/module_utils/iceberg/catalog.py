@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import traceback
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import one_line
@@ -100,12 +101,41 @@ def describe_catalog_error(exc, params, action):
         return '%s failed: could not connect to the catalog at %s; check catalog_uri and that the service runs (%s).' % (
             action, uri, text)
     if name == 'OperationalError':
-        return '%s failed: the SQL catalog database is not usable (%s); check catalog_uri.' % (action, text)
+        return describe_sql_catalog_error(text, params, action)
     if name == 'NoSuchModuleError' or 'Could not load' in text:
         return '%s failed: %s; check catalog_type and catalog_uri.' % (action, text)
     if isinstance(exc, OSError) and ('AWS Error' in text or 'S3' in text or 'curl' in text.lower()):
         return '%s failed in S3 storage: %s%s' % (action, text, _s3_hint(text))
     return '%s failed: %s: %s' % (action, name, text)
+
+
+def describe_sql_catalog_error(text, params, action):
+    """An SQLAlchemy OperationalError of the SQL catalog: the password, the user, the database or the server."""
+    low = text.lower()
+    user = _sql_uri_user(params.get('catalog_uri'))
+    if 'password authentication failed' in low or 'access denied for user' in low:
+        return ('%s failed: the SQL catalog database rejected the password of user "%s"; check catalog_password '
+                '(or the password in catalog_uri).' % (action, user))
+    if 'no password supplied' in low:
+        return ('%s failed: the SQL catalog database wants a password for user "%s" and none was given; set '
+                'catalog_password.' % (action, user))
+    match = re.search(r'database "([^"]+)" does not exist', text)
+    if match:
+        return ('%s failed: the SQL catalog database "%s" does not exist; create it or fix the database in '
+                'catalog_uri.' % (action, match.group(1)))
+    match = re.search(r'role "([^"]+)" does not exist', text)
+    if match:
+        return '%s failed: the SQL catalog user "%s" does not exist; fix the user in catalog_uri.' % (
+            action, match.group(1))
+    if 'connection refused' in low or 'could not connect' in low or 'timeout expired' in low:
+        return ('%s failed: could not connect to the SQL catalog database (%s); check the host and port in '
+                'catalog_uri and that the server runs.' % (action, text))
+    return '%s failed: the SQL catalog database is not usable (%s); check catalog_uri.' % (action, text)
+
+
+def _sql_uri_user(uri):
+    match = re.match(r'^[^:]+://([^:@/]+)[:@]', uri or '')
+    return match.group(1) if match else 'of catalog_uri'
 
 
 def _s3_hint(text):

@@ -124,15 +124,52 @@ def apply_s3_environment(params):
     os.environ.setdefault('AWS_EC2_METADATA_DISABLED', 'true')
 
 
+# Names this collection accepts for namespace levels and tables. Iceberg itself allows almost any string, but
+# catalogs and FileIO make some unsafe: a table's location is <warehouse>/<ns levels>/<table>, so "/" makes
+# extra directories (a/b.c creates .../a/b.c), "." is the level separator of the dotted namespace and of table
+# names in SQL and in Spark/Trino, and the REST protocol joins levels with the 0x1F control character (Polaris
+# refuses it). So: non-empty, at most 255 characters, no "/", no ".", no control characters, no surrounding spaces.
+NAME_RULE = ('use a non-empty name of at most 255 characters without "/", ".", control characters or surrounding '
+             'spaces (letters, digits, "_" and "-" are safe everywhere)')
+MAX_NAME_LENGTH = 255
+
+
+def name_problem(value):
+    """Why a namespace level or table name is refused (None when it is acceptable)."""
+    if not isinstance(value, str) or value == '':
+        return 'is empty'
+    if len(value) > MAX_NAME_LENGTH:
+        return 'has %d characters' % len(value)
+    if '/' in value:
+        return 'contains "/" (it would become a directory of the table location)'
+    if '.' in value:
+        return 'contains "." (the separator of namespace levels)'
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return 'contains a control character'
+    if value != value.strip():
+        return 'starts or ends with a space'
+    return None
+
+
 def split_identifier(namespace, name):
+    """(level, ..., table) of the namespace (dotted string or list of levels) and the table name, validated."""
     if not name:
         raise IcebergModuleError('name (the table name) is required.')
     if isinstance(namespace, (list, tuple)):
         ns = tuple(str(part) for part in namespace)
+        shown = '.'.join(ns)
     else:
-        ns = tuple(part for part in str(namespace or '').split('.') if part)
+        shown = str(namespace or '')
+        ns = tuple(shown.split('.')) if shown else ()
     if not ns:
         raise IcebergModuleError('namespace is required.')
+    for level in ns:
+        problem = name_problem(level)
+        if problem:
+            raise IcebergModuleError('namespace %r is refused: a level %s; %s.' % (shown, problem, NAME_RULE))
+    problem = name_problem(name)
+    if problem:
+        raise IcebergModuleError('table name %r is refused: it %s; %s.' % (name, problem, NAME_RULE))
     return ns + (name,)
 
 

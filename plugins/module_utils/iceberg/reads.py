@@ -41,8 +41,19 @@ def parse_filter(text, where):
     try:
         return parse_row_filter(str(text))
     except Exception as exc:
-        raise IcebergModuleError("%s: cannot parse row filter %r: %s (example: \"region = 'eu' AND ts >= "
-                                 "'2024-01-01T00:00:00'\")." % (where, text, one_line(exc, 200)))
+        raise IcebergModuleError(filter_error(where, text, exc))
+
+
+def filter_error(where, text, exc):
+    """One short line for a row filter the parser refused (never the parser's grammar, which is kilobytes)."""
+    loc = getattr(exc, 'loc', None)
+    near = ''
+    if isinstance(loc, int) and 0 < loc < len(str(text)):
+        near = ' near %r (character %d)' % (str(text)[loc:loc + 20], loc + 1)
+    elif not hasattr(exc, 'loc'):
+        near = ' (%s)' % one_line(exc, 120)
+    return ("%s: cannot parse row filter %r%s; write comparisons joined by AND/OR/NOT, strings in single quotes "
+            "(example: \"region = 'eu' AND ts >= '2024-01-01T00:00:00'\")." % (where, text, near))
 
 
 def bind_filter(schema, expr, where, text):
@@ -108,25 +119,54 @@ def read_rows(tbl, query, table_name):
     snap = resolve_snapshot(tbl.metadata, 'query', query.get('snapshot_id'), query.get('timestamp'), query.get('ref'),
                             table_name)
     out = OrderedDict()
+    expr = parse_filter(query.get('filter'), 'query.filter')  # refused even on an empty table
     if snap is None:
-        out.update(snapshot_id=None, rows=[], row_count=0, schema=schema_to_data(tbl.schema()))
+        out.update(snapshot_id=None, rows=[], row_count=0, row_count_source='empty table', returned_rows=0,
+                   limited=False, schema=schema_to_data(tbl.schema()))
         return out
     schema = tbl.schemas().get(snap.schema_id, tbl.schema()) if snap.schema_id is not None else tbl.schema()
-    expr = parse_filter(query.get('filter'), 'query.filter')
     bind_filter(schema, expr, 'query.filter', query.get('filter'))
     columns = tuple(query.get('columns') or ('*',))
     if columns != ('*',):
         for column in columns:
             resolve_column(schema, column, 'query.columns')
     limit = query.get('limit')
+    limit = int(limit) if limit is not None else None
+    # One row more than the limit tells whether the limit cut the answer.
     scan = tbl.scan(row_filter=expr, selected_fields=columns, snapshot_id=snap.snapshot_id,
-                    limit=int(limit) if limit is not None else None)
+                    limit=limit + 1 if limit is not None else None)
     arrow = scan.to_arrow()
+    limited = limit is not None and arrow.num_rows > limit
+    if limited:
+        arrow = arrow.slice(0, limit)
     out['snapshot_id'] = snap.snapshot_id
     out['timestamp_ms'] = snap.timestamp_ms
     out['timestamp'] = ms_to_iso(snap.timestamp_ms)
     out['schema_id'] = schema.schema_id
     out['schema'] = schema_to_data(scan.projection())
-    out['row_count'] = arrow.num_rows
+    count, source = snapshot_row_count(snap)
+    if count is None:
+        count, source = tbl.scan(snapshot_id=snap.snapshot_id).count(), 'count'
+    out['row_count'] = count
+    out['row_count_source'] = source
+    out['returned_rows'] = arrow.num_rows
+    out['limited'] = limited
     out['rows'] = arrow_to_json_rows(arrow)
     return out
+
+
+def snapshot_row_count(snapshot):
+    """(rows of the table at this snapshot, 'snapshot summary') from the summary's total-records when that is exact
+    (no delete files), else (None, None): then the rows must be counted."""
+    summary = getattr(snapshot, 'summary', None)
+    props = getattr(summary, 'additional_properties', None)
+    if props is None:  # a plain mapping
+        props = dict(summary or {})
+    total = props.get('total-records')
+    deletes = [props.get(k) for k in ('total-position-deletes', 'total-equality-deletes', 'total-delete-files')]
+    if total is None or any(d not in (None, '0', 0) for d in deletes):
+        return None, None
+    try:
+        return int(total), 'snapshot summary'
+    except (TypeError, ValueError):
+        return None, None

@@ -17,6 +17,14 @@ class PostgresqlError(LakehouseError):
     """A PostgreSQL connection or client tool failure (features may ask the layer to raise their own class)."""
 
 
+# pg_dump's custom archive format is 1.x (1.14 in PostgreSQL 15, 1.16 in 17): a header version far from that is
+# not a newer pg_dump but a file that is no archive at all.
+MAX_PLAUSIBLE_ARCHIVE_MINOR = 40
+NOT_AN_ARCHIVE = ('does not appear to be a valid archive', 'did not find magic string', 'sanity check on integer size',
+                  'unexpected end of file', 'could not read from input file', 'invalid compression code',
+                  'file offset in dump file is too large')
+
+
 def pg_describe_server(conn):
     """'host:port' of the connection options `conn`, for messages."""
     return '%s:%s' % (conn.get('host') or 'localhost', conn.get('port') or 5432)
@@ -51,8 +59,13 @@ def describe_pg_error(error, conn, database=None, action='PostgreSQL request'):
     if 'server version mismatch' in low:
         return ('%s failed: %s; use PostgreSQL client tools at least as new as the server (option bin_dir).'
                 % (action, _first_error_line(text)))
-    if 'unsupported version' in low and 'file header' in low:
+    version = re.search(r'unsupported version \((-?\d+)\.(-?\d+)\) in file header', text)
+    if version and version.group(1) == '1' and 0 <= int(version.group(2)) <= MAX_PLAUSIBLE_ARCHIVE_MINOR:
         return ('%s failed: %s; the backup was written by a newer pg_dump, use a newer pg_restore (option bin_dir).'
+                % (action, _first_error_line(text)))
+    if version or any(marker in low for marker in NOT_AN_ARCHIVE):
+        return ('%s failed: %s; the file is not a valid pg_dump archive (damaged, truncated or replaced: a checksum '
+                'that matches only says it is the file the manifest describes); restore another backup.'
                 % (action, _first_error_line(text)))
     match = re.search(r'database "([^"]+)" does not exist', text)
     if match:

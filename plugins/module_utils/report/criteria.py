@@ -223,21 +223,30 @@ def _iceberg_criteria(data, thresholds):
         'rest': 'Iceberg REST catalog (Polaris)',
     }.get(catalog, catalog)
 
-    # Table creation
-    value = num(timings.get('create_table_seconds'))
-    per_table = []
-    for table in tables:
-        seconds = num(table.get('seconds'))
-        if seconds is not None:
-            how = 'created' if table.get('created') else 'existing table converged, created by an earlier run'
-            per_table.append('%s %s s (%s)' % (table.get('table', '?'), fmt_number(seconds), how))
-    if value is not None:
-        source = 'slowest create/converge (timings.create_table_seconds)'
+    # Table creation: the scratch table's, a real creation on every run (results that have one); older results
+    # only have the declared tables' create-or-converge times, which say so.
+    scratch = as_dict(data.get('scratch'))
+    if scratch.get('created') is True and num(scratch.get('create_seconds')) is not None:
+        value = num(timings.get('create_table_seconds'))  # the role writes the scratch table's time there
+        value = num(scratch.get('create_seconds')) if value is None else value
+        detail = ('a real creation on this run: scratch table %s created in %s s, then dropped%s' % (
+            scratch.get('table', '?'), fmt_number(value), '' if scratch.get('dropped') is not False else
+            ' (NOT dropped)'))
     else:
-        table_seconds = nums([t.get('seconds') for t in tables])
-        value = max(table_seconds) if table_seconds else None
-        source = 'slowest create/converge (tables[].seconds; these results have no timings)'
-    detail = source + ('; ' + '; '.join(per_table[:5]) if per_table else '')
+        value = num(timings.get('create_table_seconds'))
+        per_table = []
+        for table in tables:
+            seconds = num(table.get('seconds'))
+            if seconds is not None:
+                how = 'created' if table.get('created') else 'existing table converged, created by an earlier run'
+                per_table.append('%s %s s (%s)' % (table.get('table', '?'), fmt_number(seconds), how))
+        if value is not None:
+            source = 'slowest create/converge (timings.create_table_seconds)'
+        else:
+            table_seconds = nums([t.get('seconds') for t in tables])
+            value = max(table_seconds) if table_seconds else None
+            source = 'slowest create/converge (tables[].seconds; these results have no timings)'
+        detail = source + ('; ' + '; '.join(per_table[:5]) if per_table else '')
     out.append(_timed('table_creation_time', obj, thresholds, value, detail,
                       'iceberg_tables.json has no timings.create_table_seconds nor tables[].seconds: '
                       're-run playbooks/iceberg_tables.yml'))
@@ -346,6 +355,30 @@ def _iceberg_criteria(data, thresholds):
     if not maintenance:
         out.append(criterion('maintenance', obj, check, SKIPPED, None, None, None,
                              'maintenance disabled (iceberg_tables_maintenance: false)'))
+    elif 'expired_snapshot_ids' in scratch:  # real work given on this run, and checked
+        problems = []
+        written = int(num(scratch.get('snapshots_written')) or 0)
+        expired = len(scratch.get('expired_snapshot_ids') or [])
+        if expired != written - 1 or int(num(scratch.get('snapshots_left')) or 0) != 1:
+            problems.append('%d of %d older snapshot(s) expired, %s left (expected 1)' % (
+                expired, max(written - 1, 0), scratch.get('snapshots_left')))
+        if scratch.get('orphan_removed') is not True:
+            problems.append('the orphan file %s was not removed' % scratch.get('orphan_key', '?'))
+        done = set(m.get('table') for m in maintenance)
+        missing = [t.get('table') for t in tables if t.get('table') not in done]
+        if missing:
+            problems.append('not maintained: ' + ', '.join(map(str, missing)))
+        figure = '%d snapshot(s) expired, %d file(s) deleted, %d orphan(s) removed' % (
+            expired, int(num(scratch.get('deleted_files')) or 0), int(num(scratch.get('orphans_deleted')) or 0))
+        others = sum(len(m.get('expired_snapshot_ids') or []) + int(num(m.get('orphans_deleted')) or 0)
+                     for m in maintenance)
+        detail = ('on scratch table %s: %d older snapshot(s) and an orphan file older than the guard age were '
+                  'given, both checked as done; %d table(s) maintained (%s)' % (
+                      scratch.get('table', '?'), max(written - 1, 0), len(done),
+                      'with %d item(s) of work' % others if others else 'nothing to do on them'))
+        if problems:
+            detail = 'not validated: ' + '; '.join(problems)
+        out.append(criterion('maintenance', obj, check, FAILED if problems else PASSED, figure, None, None, detail))
     else:
         done = set(m.get('table') for m in maintenance)
         missing = [t.get('table') for t in tables if t.get('table') not in done]
@@ -353,8 +386,16 @@ def _iceberg_criteria(data, thresholds):
         deleted = sum(int(num(m.get('deleted_files')) or 0) for m in maintenance)
         orphans = sum(int(num(m.get('orphans_deleted')) or 0) for m in maintenance)
         figure = '%d snapshot(s) expired, %d file(s) deleted, %d orphan(s) removed' % (expired, deleted, orphans)
-        detail = ('not maintained: ' + ', '.join(map(str, missing))) if missing else '%d table(s) maintained' % len(done)
-        out.append(criterion('maintenance', obj, check, FAILED if missing else PASSED, figure, None, None, detail))
+        idle = not (expired or deleted or orphans)
+        if missing:
+            detail = 'not maintained: ' + ', '.join(map(str, missing))
+        elif idle:
+            detail = ('nothing to do: %d table(s) maintained, but nothing was old enough to expire or remove, so '
+                      'this run did not validate maintenance (iceberg_tables_scratch: true gives it work)' % len(done))
+        else:
+            detail = '%d table(s) maintained' % len(done)
+        status = FAILED if missing else SKIPPED if idle else PASSED
+        out.append(criterion('maintenance', obj, check, status, figure, None, None, detail))
     return out
 
 
@@ -390,6 +431,7 @@ def _backup_criteria(data, thresholds):
                              're-run playbooks/metastore_backup.yml with metastore_backup_verify: true'))
     else:
         problems = []
+        empty = []
         good = 0
         for index, verification in enumerate(verifications):
             label = backup_label(backups[index], index) if index < len(backups) else '#%d' % (index + 1)
@@ -403,12 +445,22 @@ def _backup_criteria(data, thresholds):
                 bad.append('mismatches %s' % json.dumps(verification['mismatches'], sort_keys=True)[:200])
             if bad:
                 problems.append('%s: %s' % (label, ', '.join(bad)))
+            elif verification.get('tables_checked') is not None and not int(num(verification['tables_checked']) or 0) \
+                    and not int(num(verification.get('rows_checked')) or 0):
+                empty.append(label)  # restored, but there was nothing in it to compare
             else:
                 good += 1
         if len(verifications) < len(backups):
             problems.append('%d backup(s) without verification' % (len(backups) - len(verifications)))
         restores = nums([v.get('restore_seconds') for v in done])
         figure = '%d/%d verified' % (good, len(backups))
+        if empty:
+            figure += ', %d nothing to verify' % len(empty)
+        nothing = ('%s: nothing to verify (restored, but 0 tables and 0 rows to compare: an empty database '
+                   'validates no recovery)' % ', '.join(empty)) if empty else ''
+        if not problems and not good:
+            problems.append(nothing)
+            nothing = ''
         if problems:
             detail = 'not validated: ' + '; '.join(problems)
         else:
@@ -417,6 +469,8 @@ def _backup_criteria(data, thresholds):
                          sum(int(num(v.get('tables_checked')) or 0) for v in done),
                          sum(int(num(v.get('rows_checked')) or 0) for v in done),
                          fmt_number(max(restores)) if restores else '?')
+            if nothing:
+                detail += '; ' + nothing
         out.append(criterion('backup_recovery_validated', obj, check, FAILED if problems else PASSED, figure, None,
                              'every backup restored', detail))
 

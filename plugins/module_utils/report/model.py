@@ -26,7 +26,8 @@ SKIPPED = 'skipped'
 REDACTED = '********'
 TIMESTAMP_FORMAT = '%Y%m%dT%H%M%SZ'
 TIMESTAMP_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$')
-LATEST_LINK = 'last'
+LATEST_LINK = 'report'  # the newest report; the objectives' results are in reports/latest/
+LEGACY_LINK = 'last'  # its name before issue 17: removed when found (a symlink only)
 # A temporary report directory older than this is a leftover of a killed run and is removed.
 STALE_TEMP_SECONDS = 3600
 

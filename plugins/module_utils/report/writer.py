@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Phase 1 report made and written: ``make_report`` (the phase1_report module's work: evaluate, render,
 redact, write) and ``write_report``, which writes ``<report_root>/<timestamp>/`` through a temporary directory
-and a rename, plus the ``<report_root>/last`` symlink.
+and a rename, plus the ``<report_root>/report`` symlink.
 
 The package: model.py (vocabulary, inputs), criteria.py (evaluation), render.py (markdown, JSON, JUnit),
 charts.py (plots), redact.py (secrets), this file (files)."""
@@ -21,7 +21,7 @@ import uuid
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.files import fsync_dir
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.charts import render_plots
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.criteria import build_report
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.model import LATEST_LINK, STALE_TEMP_SECONDS, ReportError
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.model import LATEST_LINK, LEGACY_LINK, STALE_TEMP_SECONDS, ReportError
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.redact import Redactor
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.render import render_junit, render_results_json, render_summary_md, summary_lines
 
@@ -74,8 +74,11 @@ def _clean_stale(root):
 
 
 def update_link(root, timestamp, check_mode=False):
-    """Point <root>/last at timestamp (relative), atomically. Returns True when it changed."""
+    """Point <root>/report at timestamp (relative), atomically. Returns True when it changed."""
     link = os.path.join(root, LATEST_LINK)
+    legacy = os.path.join(root, LEGACY_LINK)
+    if not check_mode and os.path.islink(legacy):  # the link's old name, too close to reports/latest/
+        os.unlink(legacy)
     if os.path.lexists(link):
         if not os.path.islink(link):
             raise ReportError('cannot maintain %s: it exists and is not a symlink; remove it or set latest_link: false'

@@ -116,6 +116,9 @@ REMEDY_BY_CODE = {
     'MissingContentLength': REMEDY_CHECKSUM_BOTO3,
     'BucketAlreadyExists': 'choose another bucket name: it exists and belongs to another user',
     'TooManyBuckets': 'raise the user\'s max_buckets (radosgw-admin user modify --max-buckets) or reuse a bucket',
+    'NotImplemented': 'the endpoint (or a proxy in front of it) answered 501 to this request: for multipart, allow '
+                      'CreateMultipartUpload/UploadPart/CompleteMultipartUpload (Iceberg writers need them); the '
+                      'checksum settings do not change this',
     'InvalidLocationConstraint': 'set region to the RGW zonegroup\'s api_name (us-east-1 for a default zonegroup)',
 }
 

@@ -13,7 +13,6 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors impo
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.baseline import run_baseline
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.catalogue import (
     CHECKSUM_ENV_VARS,
-    DEFAULTS,
     FAIL,
     MIB,
     REMEDY_CHECKSUM_ENV,
@@ -22,6 +21,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validati
     WHEN_REQUIRED,
     CheckOutcome,
 )
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.diagnose import worker_remedy
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.lifecycle import (
     apply_rules,
     canonical_rule,
@@ -108,8 +108,7 @@ class DataChecks(object):
         if failed:
             name, err = sorted(failed.items())[0]
             raise CheckOutcome(FAIL, 'Parquet cycle failed %s (%s: %s)' % (setting, name, one_line(err, 300)),
-                               REMEDY_CHECKSUM_ENV if mode == DEFAULTS and 'MissingContentLength' in err
-                               else 'see detail and the gateway log', data)
+                               worker_remedy(err, mode, REMEDY_CHECKSUM_ENV), data)
         return ('Parquet %d rows (%s bytes, snappy) written in %.0f ms, read back in %.0f ms, column read %.0f ms, %s'
                 % (res.get('rows', 0), res.get('size_bytes'), res['write']['ms'], res['read']['ms'],
                    res['read_column']['ms'], setting), data)
@@ -119,8 +118,7 @@ class DataChecks(object):
         if failed:
             name, err = sorted(failed.items())[0]
             raise CheckOutcome(FAIL, 'Iceberg round trip failed %s (%s: %s)' % (setting, name, one_line(err, 300)),
-                               REMEDY_CHECKSUM_ENV if 'MissingContentLength' in (err or '') or mode == DEFAULTS
-                               else 'see detail and the gateway log', data)
+                               worker_remedy(err, mode, REMEDY_CHECKSUM_ENV), data)
         left = (res.get('leftover_files') or {}).get('value')
         detail = ('PyIceberg SqlCatalog: create_table %.0f ms, 2 appends %.0f/%.0f ms, scan %.0f ms, time travel '
                   '%.0f ms, purge_table %.0f ms, %s' % (

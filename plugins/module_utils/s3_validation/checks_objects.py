@@ -24,8 +24,9 @@ from ansible.module_utils.urls import open_url
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import one_line
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import ClientError
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import error_code
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import error_code, http_status
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.catalogue import BULK_THREADS, FAIL, MIB, WARN, CheckOutcome
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.diagnose import delete_batch_remedy, listing_remedy
 
 
 class ObjectChecks(object):
@@ -165,18 +166,24 @@ class ObjectChecks(object):
             listed.extend(o['Key'] for o in page.get('Contents', []))
         list_s = time.perf_counter() - t0
         problems = []
+        remedy = None
         if listed != keys:
-            problems.append('default page size listed %d keys in %d pages (expected %d, sorted, no duplicates)'
-                            % (len(listed), pages, len(keys)))
-        if pages < 2:
-            problems.append('no continuation past 1000 keys (%d page)' % pages)
+            observed, remedy = listing_remedy(len(keys), len(listed), pages)
+            problems.append('default page size: %s%s' % (
+                observed, '' if len(listed) != len(keys) else ' (same count, but not sorted or with duplicates)'))
+        elif pages < 2:
+            problems.append('all %d keys came in %d page: no continuation past 1000 keys' % (len(keys), pages))
+            remedy = ('likely causes: a proxy or gateway in front of RGW that rewrites MaxKeys/pagination, or an '
+                      'endpoint ignoring the 1000-key page limit; Iceberg clients expect continuation tokens')
         small_pages = 0
         listed = []
         for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, PaginationConfig={'PageSize': 100}):
             small_pages += 1
             listed.extend(o['Key'] for o in page.get('Contents', []))
         if listed != keys:
-            problems.append('MaxKeys=100 listed %d keys' % len(listed))
+            observed, small_remedy = listing_remedy(len(keys), len(listed), small_pages, page_size=100)
+            problems.append('MaxKeys=100: ' + observed)
+            remedy = remedy or small_remedy
         resp = client.list_objects_v2(Bucket=self.bucket, Prefix=prefix, Delimiter='/')
         common = sorted(p['Prefix'] for p in resp.get('CommonPrefixes', []))
         if common != ['%sd%d/' % (prefix, i) for i in range(5)] or resp.get('Contents'):
@@ -190,8 +197,9 @@ class ObjectChecks(object):
         data = dict(keys=len(keys), pages_default=pages, pages_maxkeys_100=small_pages,
                     write_seconds=round(write_s, 2), list_seconds=round(list_s, 3))
         if problems:
-            raise CheckOutcome(FAIL, 'ListObjectsV2: ' + '; '.join(problems),
-                               'Iceberg maintenance lists large prefixes: fix the gateway (bucket index)', data)
+            raise CheckOutcome(FAIL, 'ListObjectsV2: ' + '; '.join(problems), remedy or (
+                'the delimiter/prefix listing differs from the keys written: see the gateway log for these '
+                'ListObjectsV2 requests (Iceberg maintenance lists large prefixes)'), data)
         return ('ListObjectsV2 of %d keys: %d pages by default, %d with MaxKeys=100, delimiter -> 5 common '
                 'prefixes, prefix+delimiter -> %d keys' % (len(keys), pages, small_pages, len(sub)), data)
 
@@ -202,14 +210,29 @@ class ObjectChecks(object):
         for size in (250, 1000):
             batch, keys = keys[:size], keys[size:]
             t0 = time.perf_counter()
-            resp = client.delete_objects(Bucket=self.bucket, Delete={
-                'Objects': [{'Key': k} for k in batch], 'Quiet': False})
+            try:
+                resp = client.delete_objects(Bucket=self.bucket, Delete={
+                    'Objects': [{'Key': k} for k in batch], 'Quiet': False})
+            except ClientError as exc:  # the whole batch refused: say what the endpoint answered
+                code = error_code(exc) or '%s' % http_status(exc)
+                message = exc.response.get('Error', {}).get('Message') or ''
+                data['error_code'] = code
+                raise CheckOutcome(FAIL, 'DeleteObjects of %d keys refused: HTTP %s %s%s' % (
+                    size, http_status(exc), code, (': ' + one_line(message, 200)) if message else ''),
+                    delete_batch_remedy(size, [code]), data)
             data['batch_%d_ms' % size] = round((time.perf_counter() - t0) * 1000, 1)
             deleted, errors = len(resp.get('Deleted', [])), resp.get('Errors', [])
             if deleted != size or errors:
-                raise CheckOutcome(FAIL, 'DeleteObjects of %d keys deleted %d, errors: %s' % (
-                    size, deleted, one_line(errors[:3], 200)),
-                    'Iceberg Java deletes in batches of 250: check the gateway (rgw_delete_multi_obj_max_num)', data)
+                codes = sorted(set(e.get('Code') or '?' for e in errors))
+                first = errors[0] if errors else {}
+                data['error_codes'] = codes
+                raise CheckOutcome(FAIL, 'DeleteObjects of %d keys deleted %d, %d error(s)%s' % (
+                    size, deleted, len(errors), (': %s %s (key %s)%s' % (
+                        first.get('Code'), one_line(first.get('Message') or '', 150), first.get('Key'),
+                        ', codes: %s' % ', '.join(codes) if len(codes) > 1 else '')) if errors else
+                    ' and no per-key error (the answer lists fewer keys than sent)'),
+                    delete_batch_remedy(size, codes) if errors else
+                    'the endpoint (or a proxy) truncated the DeleteObjects answer: see the gateway log', data)
         left = client.list_objects_v2(Bucket=self.bucket, Prefix=self.key('many/'), MaxKeys=1000).get('KeyCount', 0)
         if left != len(keys):
             raise CheckOutcome(FAIL, 'after batch deletes %d keys remain, expected %d' % (left, len(keys)),

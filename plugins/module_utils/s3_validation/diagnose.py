@@ -23,7 +23,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors impo
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import EndpointConnectionError
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import SSLError as BotoSSLError
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error, error_code
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.catalogue import FAIL, REMEDY_BY_CODE, CheckOutcome
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.catalogue import FAIL, REMEDY_BY_CODE, WHEN_REQUIRED, CheckOutcome
 
 
 def identify_server(headers):
@@ -117,3 +117,72 @@ def group_failures(failed):
     for op, err in sorted(failed.items()):
         groups.setdefault(short_error(err), []).append(op)
     return '; '.join('%s: %s' % (', '.join(ops), err) for err, ops in groups.items())
+
+
+# -- remedies that follow from what a check observed ------------------------------------------------------------
+def _is_not_implemented(text):
+    text = text or ''
+    return ('NotImplemented' in text or 'NOT_IMPLEMENTED' in text or re.search(r'\b501\b', text) is not None)
+
+
+def worker_remedy(err, mode, checksum_remedy):
+    """The remedy of a failed pyarrow/PyIceberg operation (parquet, iceberg checks), from its error text.
+
+    The checksum setting is named only when the error is the one it causes (411 MissingContentLength)."""
+    err = err or ''
+    if 'MissingContentLength' in err or re.search(r'\b411\b', err):
+        return checksum_remedy
+    if _is_not_implemented(err):
+        what = 'multipart uploads' if 'ultipart' in err or 'UploadPart' in err else 'a request pyarrow sends'
+        return ('the endpoint answered 501 Not Implemented to %s: PyIceberg/pyarrow write files with multipart '
+                'uploads, so the gateway (or a proxy in front of it) must allow CreateMultipartUpload/UploadPart/'
+                'CompleteMultipartUpload; the checksum settings do not change this' % what)
+    if 'AccessDenied' in err or 'ACCESS_DENIED' in err or re.search(r'\b403\b', err):
+        return 'the endpoint denied the request: check access_key/secret_key and the bucket policy'
+    if 'SignatureDoesNotMatch' in err:
+        return 'fix secret_key (or the region) of the S3 connection'
+    if 'NoSuchBucket' in err or 'NO_SUCH_BUCKET' in err:
+        return 'the bucket does not exist (any more): create it or set create_bucket=true'
+    if mode == WHEN_REQUIRED:
+        return 'see detail and the gateway log (checksums were already when_required)'
+    return 'see detail and the gateway log for the failing request'
+
+
+def listing_remedy(expected, listed, pages, page_size=1000):
+    """(observation, remedy) of a ListObjectsV2 pagination that did not return every key."""
+    if listed and listed % page_size == 0 and listed < expected:
+        observed = ('the listing stopped after %d keys (%d full page(s) of %d) of %d: the last page was not marked '
+                    'truncated or its continuation token was not honoured' % (listed, pages, page_size, expected))
+        remedy = ('likely causes: a proxy, load balancer or gateway in front of RGW that drops or rewrites '
+                  'IsTruncated/NextContinuationToken (or the continuation-token query parameter); list through the '
+                  'gateway directly to tell; less likely an inconsistent bucket index (radosgw-admin bucket check)')
+    elif listed > expected:
+        observed = 'the listing returned %d keys for %d written (duplicates or foreign keys)' % (listed, expected)
+        remedy = ('likely causes: a continuation token that restarts the listing (a proxy rewriting it) or a '
+                  'bucket index with stale entries (radosgw-admin bucket check --fix)')
+    else:
+        observed = 'the listing returned %d of %d keys in %d page(s)' % (listed, expected, pages)
+        remedy = ('likely causes: objects not yet visible in the bucket index (radosgw-admin bucket check) or a '
+                  'proxy in front of the gateway truncating responses; Iceberg maintenance lists large prefixes')
+    return observed, remedy
+
+
+def delete_batch_remedy(size, error_codes):
+    """The remedy of a DeleteObjects batch that was refused or reported per-key errors (codes as the endpoint sent)."""
+    codes = set(c for c in error_codes if c)
+    if codes & {'AccessDenied', '403'}:
+        return 'grant the user s3:DeleteObject on the bucket (bucket policy / owner) or use the owner\'s keys'
+    if codes & {'MalformedXML', 'InvalidArgument', 'InvalidRequest', 'EntityTooLarge', 'TooManyKeys'}:
+        return ('the endpoint refused a batch of %d keys: raise its limit (RGW: rgw_delete_multi_obj_max_num, '
+                'default 1000) or any proxy request-body limit; Iceberg Java deletes in batches of 250, S3 allows 1000'
+                % size)
+    if codes & {'NotImplemented', '501'}:
+        return ('the endpoint (or a proxy in front of it) does not implement DeleteObjects (POST ?delete): enable '
+                'it: Iceberg maintenance deletes files in batches')
+    if codes & {'MissingContentMD5', 'InvalidDigest', 'BadDigest', 'XAmzContentSHA256Mismatch'}:
+        return ('the endpoint wants another integrity header on DeleteObjects (%s): use the checksum settings '
+                'ceph_s3_validate recommends (request_checksum_calculation)' % ', '.join(sorted(codes)))
+    if codes & {'SlowDown', 'ServiceUnavailable', '503'}:
+        return 'the endpoint is throttling (SlowDown/503): lower the delete concurrency or raise the gateway limits'
+    return 'the endpoint answered %s: see the gateway log for the DeleteObjects request' % (
+        ', '.join(sorted(codes)) or 'without an error code')

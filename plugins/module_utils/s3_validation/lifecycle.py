@@ -15,6 +15,41 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connecti
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import error_code
 
 
+DAY_FIELDS = ('expiration_days', 'noncurrent_expiration_days', 'abort_incomplete_multipart_days')
+MAX_RULES = 1000  # S3's limit of rules in one lifecycle configuration
+MAX_ID_LENGTH = 255
+
+
+def rule_problems(rules):
+    """What is wrong with lifecycle rules given as data, checked before anything is sent: one line per problem,
+    naming the rule and the field ([] when they are valid). S3 wants whole positive days and unique ids of at
+    most 255 characters; a rule needs at least one action."""
+    problems = []
+    seen = set()
+    rules = rules or []
+    if len(rules) > MAX_RULES:
+        problems.append('lifecycle_rules: %d rules, S3 allows at most %d' % (len(rules), MAX_RULES))
+    for index, rule in enumerate(rules):
+        rid = rule.get('id')
+        label = 'lifecycle_rules[%d] (id %r)' % (index, rid)
+        if not isinstance(rid, str) or not rid.strip():
+            problems.append('lifecycle_rules[%d].id: must be a non-empty string' % index)
+        elif len(rid) > MAX_ID_LENGTH:
+            problems.append('%s.id: %d characters, S3 allows at most %d' % (label, len(rid), MAX_ID_LENGTH))
+        elif rid in seen:
+            problems.append('%s.id: rule ids must be unique' % label)
+        seen.add(rid)
+        given = [f for f in DAY_FIELDS if rule.get(f) is not None]
+        if not given:
+            problems.append('%s: needs at least one of %s' % (label, ', '.join(DAY_FIELDS)))
+        for field in given:
+            value = rule[field]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                problems.append('%s.%s: %r is not a number of days; use a whole number of at least 1'
+                                % (label, field, value))
+    return problems
+
+
 def rule_to_s3(rule):
     """A lifecycle rule given as data ({id, prefix, enabled, expiration_days, noncurrent_expiration_days,
     abort_incomplete_multipart_days}) -> the boto3 LifecycleConfiguration rule."""

@@ -319,6 +319,62 @@ class FakeS3(object):
                            for k in keys if k in self.refuse]}
 
 
+class TestErrorsNameTheCause:
+    """Issue 17: a wrong S3 secret, a missing bucket when listing and a forged dump each name their real cause."""
+
+    def _client_error(self, code, status, message, operation):
+        botocore = pytest.importorskip('botocore.exceptions')
+        return botocore.ClientError({'Error': {'Code': code, 'Message': message},
+                                     'ResponseMetadata': {'HTTPStatusCode': status}}, operation)
+
+    def test_wrong_secret_names_cause_and_fix(self):
+        class Client(object):
+            def __init__(self, exc):
+                self.exc = exc
+
+            def head_bucket(self, Bucket):
+                raise self.exc
+        head = self._client_error('403', 403, 'Forbidden', 'HeadBucket')
+        with pytest.raises(BackupError) as info:
+            S3Store(Client(head), 'b', 'p', 'http://127.0.0.1:7480').ensure(create=True)
+        assert 'failed with 403: access denied' in info.value.message
+        assert 'check the access and secret key' in info.value.message and '403 403' not in info.value.message
+        signed = self._client_error('SignatureDoesNotMatch', 403, '', 'PutObject')
+        message = S3Store(None, 'b', 'p', 'http://127.0.0.1:7480')._error(signed, 'Uploading').message
+        assert 'failed with 403 SignatureDoesNotMatch: the secret key is wrong' in message
+
+    def test_listing_a_missing_bucket_does_not_offer_to_create_it(self):
+        missing = self._client_error('NoSuchBucket', 404, 'The specified bucket does not exist', 'ListObjectsV2')
+
+        class Client(object):
+            def get_paginator(self, operation):
+                class Paginator(object):
+                    def paginate(self, **kwargs):
+                        raise missing
+                return Paginator()
+        with pytest.raises(BackupError) as info:
+            S3Store(Client(), 'backups', 'p', 'http://127.0.0.1:7480').list_files()
+        message = info.value.message
+        assert 'Bucket backups does not exist at http://127.0.0.1:7480, so it holds no backups' in message
+        assert 'create_bucket' not in message and 'create it' not in message
+
+    @pytest.mark.parametrize('stderr', [
+        'pg_restore: error: unsupported version (-54.60) in file header',
+        'pg_restore: error: input file does not appear to be a valid archive',
+        'pg_restore: error: sanity check on integer size (51) failed',
+    ])
+    def test_forged_dump_is_not_blamed_on_a_newer_pg_dump(self, stderr):
+        from ansible_collections.dataplatform.lakehouse.plugins.module_utils.postgresql.errors import describe_tool_failure
+        message = describe_tool_failure('pg_restore', 1, stderr, {'host': '127.0.0.1', 'port': 5544}, 'polaris')
+        assert 'not a valid pg_dump archive' in message and 'newer' not in message
+
+    def test_a_real_newer_archive_still_asks_for_newer_tools(self):
+        from ansible_collections.dataplatform.lakehouse.plugins.module_utils.postgresql.errors import describe_tool_failure
+        message = describe_tool_failure('pg_restore', 1, 'pg_restore: error: unsupported version (1.16) in file header',
+                                        {'host': '127.0.0.1', 'port': 5544}, 'polaris')
+        assert 'newer pg_dump' in message
+
+
 class TestS3Store:
     def test_lists_only_the_files_directly_under_the_prefix(self):
         client = FakeS3({'p/a.dump': 3, 'p/sub/b.dump': 4, 'other/c.dump': 5})

@@ -90,7 +90,9 @@ def test_real_results_pass(results):
     assert got['time_travel']['figure'] == timings['time_travel_seconds']
     assert got['tables_created_updated_queried']['figure'] == '1 table(s), 3 row(s)'
     assert got['backup_time']['figure'] == max(b['duration_seconds'] for b in results['metastore_backup']['backups'])
-    assert got['backup_recovery_validated']['figure'] == '2/2 verified'
+    # the fixture's polaris database is empty (0 tables, 0 rows checked): it validates nothing (issue 17)
+    assert got['backup_recovery_validated']['figure'] == '1/2 verified, 1 nothing to verify'
+    assert 'polaris: nothing to verify' in got['backup_recovery_validated']['detail']
     for item in criteria:
         assert set(item) == {'id', 'objective', 'check', 'status', 'figure', 'unit', 'threshold', 'detail'}
         assert item['objective'] in ('1.1', '1.2', '1.3', '1.4')
@@ -421,7 +423,7 @@ def test_full_report_written(results, tmp_path):
     assert oct(os.stat(str(directory)).st_mode & 0o777) == oct(0o755)
     for name in os.listdir(str(directory)):
         assert oct(os.stat(str(directory / name)).st_mode & 0o777) == oct(0o644)
-    assert os.readlink(str(root / 'last')) == '20260101T000000Z'
+    assert os.readlink(str(root / 'report')) == '20260101T000000Z'
     saved = json.loads((directory / 'results.json').read_text())
     assert saved['format'] == model.REPORT_FORMAT and saved['generated_at'] == '2026-01-01T00:00:00Z'
     assert [c['id'] for c in saved['criteria']] == [c['id'] for c in out['criteria']]
@@ -435,8 +437,8 @@ def test_full_report_written(results, tmp_path):
     assert again['changed'] is False
     # Another report moves the link; the first stays.
     third = make_report(results, report_root=str(root), timestamp='20260101T000100Z')
-    assert third['changed'] is True and os.readlink(str(root / 'last')) == '20260101T000100Z'
-    assert sorted(os.listdir(str(root))) == ['20260101T000000Z', '20260101T000100Z', 'last']
+    assert third['changed'] is True and os.readlink(str(root / 'report')) == '20260101T000100Z'
+    assert sorted(os.listdir(str(root))) == ['20260101T000000Z', '20260101T000100Z', 'report']
 
 
 def test_same_timestamp_different_content_replaces(results, tmp_path):
@@ -445,7 +447,7 @@ def test_same_timestamp_different_content_replaces(results, tmp_path):
     out = make_report(results, report_root=str(tmp_path), timestamp='t1', plots=False)
     assert out['changed'] is True and out['passed'] is False
     assert out['failed_criteria'] == ['table_creation_time']
-    assert sorted(os.listdir(str(tmp_path))) == ['last', 't1']
+    assert sorted(os.listdir(str(tmp_path))) == ['report', 't1']
     assert json.loads((tmp_path / 't1' / 'results.json').read_text())['passed'] is False
 
 
@@ -480,7 +482,7 @@ def test_atomic_write_leaves_no_partial_directory(results, tmp_path, monkeypatch
     monkeypatch.setattr(writer.os, 'fdopen', failing_fdopen)
     with pytest.raises(ReportError):
         write_report(str(tmp_path), 't1', dict(files, **{'summary.md': b'y'}))
-    assert sorted(os.listdir(str(tmp_path))) == ['last', 't1']
+    assert sorted(os.listdir(str(tmp_path))) == ['report', 't1']
     assert (tmp_path / 't1' / 'summary.md').read_bytes() == b'x'
 
 
@@ -493,18 +495,18 @@ def test_stale_temporary_directories_are_removed(tmp_path):
     fresh = tmp_path / '.t2.tmp-def'
     fresh.mkdir()
     write_report(str(tmp_path), 't1', {'summary.md': b'x'})
-    assert sorted(os.listdir(str(tmp_path))) == ['.t2.tmp-def', 'last', 't1']
+    assert sorted(os.listdir(str(tmp_path))) == ['.t2.tmp-def', 'report', 't1']
 
 
 def test_last_must_be_a_symlink(tmp_path):
-    (tmp_path / 'last').mkdir()
+    (tmp_path / 'report').mkdir()
     with pytest.raises(ReportError, match='is not a symlink'):
         write_report(str(tmp_path), 't1', {'summary.md': b'x'})
     out = write_report(str(tmp_path), 't2', {'summary.md': b'x'}, latest_link=False)
     assert out[0] is True
 
 
-@pytest.mark.parametrize('bad', ['../x', 'a/b', '.', '..', 'last', '.hidden', 'x' * 101, 'a b', 't.tmp-1'])
+@pytest.mark.parametrize('bad', ['../x', 'a/b', '.', '..', 'report', '.hidden', 'x' * 101, 'a b', 't.tmp-1'])
 def test_timestamp_validation(bad):
     with pytest.raises(ReportError, match='not a usable directory name'):
         validate_timestamp(bad)
@@ -527,3 +529,49 @@ def test_module_run_report_passes_warnings_on(results, tmp_path):
     assert warned == ["ignored results 'surprise': not an objective of Phase 1 "
                       "(s3_storage, polaris, iceberg_tables, metastore_backup)"]
     assert not os.listdir(str(tmp_path))  # check mode writes nothing
+
+
+# ------------------------------------------------------------- issue 17: the report claims only what it measured
+
+def test_table_creation_is_a_real_creation_of_this_run(results):
+    item = crit(results, 'table_creation_time')
+    assert item['status'] == PASSED and 'a real creation on this run: scratch table' in item['detail']
+    del results['iceberg_tables']['scratch']
+    item = crit(results, 'table_creation_time')
+    assert 'existing table converged' in item['detail']
+
+
+def test_maintenance_with_real_work_checked(results):
+    item = crit(results, 'maintenance')
+    assert item['status'] == PASSED and item['figure'].startswith('2 snapshot(s) expired')
+    assert 'both checked as done' in item['detail']
+    results['iceberg_tables']['scratch']['orphan_removed'] = False
+    item = crit(results, 'maintenance')
+    assert item['status'] == FAILED and 'orphan file' in item['detail'] and 'was not removed' in item['detail']
+    results['iceberg_tables']['scratch'].update(orphan_removed=True, expired_snapshot_ids=[], snapshots_left=3)
+    item = crit(results, 'maintenance')
+    assert item['status'] == FAILED and '0 of 2 older snapshot(s) expired' in item['detail']
+
+
+def test_maintenance_with_nothing_to_do_is_not_validated(results):
+    del results['iceberg_tables']['scratch']
+    item = crit(results, 'maintenance')
+    assert item['status'] == SKIPPED and item['detail'].startswith('nothing to do')
+    assert 'validated' not in item['detail'].replace('did not validate', '')
+
+
+def test_empty_databases_validate_nothing(results):
+    for verification in results['metastore_backup']['verifications']:
+        verification.update(tables_checked=0, rows_checked=0)
+    item = crit(results, 'backup_recovery_validated')
+    assert item['status'] == FAILED and item['figure'] == '0/2 verified, 2 nothing to verify'
+    assert 'nothing to verify' in item['detail']
+
+
+def test_the_report_link_is_not_named_like_the_results_dir(tmp_path):
+    """reports/last (the report) and reports/latest (the results) were too easy to confuse (issue 17)."""
+    os.symlink('old', str(tmp_path / 'last'))
+    writer.update_link(str(tmp_path), '20260101T000000Z')
+    assert os.readlink(str(tmp_path / 'report')) == '20260101T000000Z'
+    assert not os.path.lexists(str(tmp_path / 'last'))
+    assert model.LATEST_LINK not in ('last', 'latest')

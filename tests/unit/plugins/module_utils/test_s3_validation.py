@@ -550,3 +550,138 @@ class TestRunValidation:
         monkeypatch.setattr(module, 'validate', lambda conn, params, check_mode=False: self._result(None))
         result = module.run_validation(self._params())
         assert result['msg'] == 'http://127.0.0.1:9: 1 pass, 0 warn, 0 fail, 2 skip; compatible=True'
+
+
+# ------------------------------------------------------------------------- remedies that follow from observations
+class _FakeValidator(validator.Validator):
+    """A Validator whose client is a stub (check methods only, nothing sent)."""
+
+    def __init__(self, client):
+        validator.Validator.__init__(self, {'endpoint_url': 'http://127.0.0.1:7480'}, dict(bucket='b', baseline={}))
+        self._stub = client
+
+    def client(self, mode=None, addressing_style='path'):
+        return self._stub
+
+
+class _Paginator:
+    def __init__(self, keys, truncate_at=None):
+        self.keys, self.truncate_at = keys, truncate_at
+
+    def paginate(self, Bucket, Prefix, Delimiter=None, PaginationConfig=None):
+        size = (PaginationConfig or {}).get('PageSize', 1000)
+        keys = [k for k in self.keys if k.startswith(Prefix)]
+        if self.truncate_at is not None:
+            keys = keys[:self.truncate_at]  # a proxy that drops the continuation token
+        for i in range(0, len(keys), size):
+            yield {'Contents': [{'Key': k} for k in keys[i:i + size]]}
+
+
+class _ListingClient:
+    def __init__(self, truncate_at=None):
+        self.keys = []
+        self.truncate_at = truncate_at
+
+    def put_object(self, Bucket, Key, Body):
+        self.keys.append(Key)
+
+    def get_paginator(self, _name):
+        return _Paginator(sorted(self.keys), self.truncate_at)
+
+    def list_objects_v2(self, Bucket, Prefix, Delimiter=None, MaxKeys=None):
+        return {'CommonPrefixes': [{'Prefix': '%sd%d/' % (Prefix, i)} for i in range(5)]}
+
+
+class TestObservedRemedies:
+    def test_listing_stopped_at_1000_keys_names_a_proxy_first(self):
+        check = _FakeValidator(_ListingClient(truncate_at=1000))
+        with pytest.raises(catalogue.CheckOutcome) as info:
+            check.check_list_pagination()
+        assert 'stopped after 1000 keys' in info.value.detail
+        assert 'proxy' in info.value.remedy and 'bucket index' in info.value.remedy
+        assert info.value.remedy.index('proxy') < info.value.remedy.index('bucket index')
+
+    def test_listing_remedy_cases(self):
+        observed, remedy = diagnose.listing_remedy(1250, 1000, 1)
+        assert 'stopped after 1000 keys' in observed and 'proxy' in remedy
+        observed, remedy = diagnose.listing_remedy(1250, 1300, 2)
+        assert '1300 keys for 1250' in observed and 'continuation token' in remedy
+        observed, _remedy = diagnose.listing_remedy(1250, 1200, 2)
+        assert '1200 of 1250' in observed
+
+    def test_refused_batch_delete_names_the_error(self):
+        class Client:
+            def delete_objects(self, Bucket, Delete):
+                raise _client_error('MalformedXML', 400, 'The XML you provided was not well-formed')
+
+        check = _FakeValidator(Client())
+        check.many_keys = ['k%04d' % i for i in range(1250)]
+        with pytest.raises(catalogue.CheckOutcome) as info:
+            check.check_delete_batch()
+        assert 'HTTP 400 MalformedXML: The XML you provided was not well-formed' in info.value.detail
+        assert 'rgw_delete_multi_obj_max_num' in info.value.remedy and 'gateway log' not in info.value.remedy
+
+    def test_per_key_delete_errors_name_the_code(self):
+        class Client:
+            def delete_objects(self, Bucket, Delete):
+                keys = [o['Key'] for o in Delete['Objects']]
+                return {'Deleted': [{'Key': k} for k in keys[1:]],
+                        'Errors': [{'Key': keys[0], 'Code': 'AccessDenied', 'Message': 'Access Denied'}]}
+
+        check = _FakeValidator(Client())
+        check.many_keys = ['k%04d' % i for i in range(1250)]
+        with pytest.raises(catalogue.CheckOutcome) as info:
+            check.check_delete_batch()
+        assert 'AccessDenied Access Denied (key k0000)' in info.value.detail
+        assert 's3:DeleteObject' in info.value.remedy
+
+    @pytest.mark.parametrize('err,mode,expect,refuse', [
+        ('AWS Error NOT_IMPLEMENTED during CreateMultipartUpload operation: HTTP 501', catalogue.DEFAULTS,
+         'multipart', 'AWS_REQUEST_CHECKSUM_CALCULATION'),
+        ('HTTP 501 NotImplemented', catalogue.WHEN_REQUIRED, '501', 'AWS_REQUEST_CHECKSUM_CALCULATION'),
+        ('AWS Error UNKNOWN (HTTP status 411) during PutObject operation: MissingContentLength',
+         catalogue.DEFAULTS, 'AWS_REQUEST_CHECKSUM_CALCULATION', 'multipart'),
+        ('AWS Error ACCESS_DENIED during PutObject operation: HTTP 403', catalogue.DEFAULTS, 'secret_key',
+         'AWS_REQUEST_CHECKSUM_CALCULATION'),
+    ])
+    def test_worker_remedy_follows_the_error(self, err, mode, expect, refuse):
+        remedy = diagnose.worker_remedy(err, mode, catalogue.REMEDY_CHECKSUM_ENV)
+        assert expect in remedy and refuse not in remedy
+
+    def test_multipart_501_from_boto3(self):
+        outcome = diagnose.s3_error_outcome(_client_error('NotImplemented', 501), 'http://x', 'multipart check')
+        assert 'multipart' in outcome.remedy and 'gateway log' not in outcome.remedy
+
+    def test_batch_delete_remedies(self):
+        assert 'DeleteObject' in diagnose.delete_batch_remedy(250, ['AccessDenied'])
+        assert 'SlowDown' in diagnose.delete_batch_remedy(250, ['SlowDown'])
+        assert 'InternalError' in diagnose.delete_batch_remedy(250, ['InternalError'])
+
+
+class TestLifecycleRulesValidatedFirst:
+    def _params(self, rules):
+        return dict(bucket='lakehouse-x', lifecycle_rules=rules, baseline={}, fail_on_incompatible=True,
+                    endpoint_url='http://127.0.0.1:9', access_key='a', secret_key='s')
+
+    @pytest.mark.parametrize('rule,expect', [
+        ({'id': 'expire', 'expiration_days': -3}, "lifecycle_rules[0] (id 'expire').expiration_days: -3"),
+        ({'id': 'abort', 'abort_incomplete_multipart_days': 0}, 'abort_incomplete_multipart_days: 0'),
+        ({'id': '', 'expiration_days': 3}, 'lifecycle_rules[0].id'),
+        ({'id': 'x' * 256, 'expiration_days': 3}, 'at most 255'),
+        ({'id': 'none'}, 'needs at least one of'),
+    ])
+    def test_invalid_rule_is_refused_before_anything_is_sent(self, monkeypatch, rule, expect):
+        from ansible_collections.dataplatform.lakehouse.plugins.modules import ceph_s3_validate as module
+
+        def must_not_run(*_a, **_kw):
+            raise AssertionError('the endpoint was contacted')
+        monkeypatch.setattr(module, 'validate', must_not_run)
+        with pytest.raises(validator.S3ValidationError) as info:
+            module.run_validation(self._params([rule]))
+        assert expect in info.value.message and 'nothing was created' in info.value.message
+        assert '\n' not in info.value.message
+
+    def test_duplicate_ids_and_valid_rules(self):
+        assert lifecycle.rule_problems(RULES) == []
+        problems = lifecycle.rule_problems([RULES[1], RULES[1]])
+        assert problems == ["lifecycle_rules[1] (id 'expire-tmp').id: rule ids must be unique"]
