@@ -85,8 +85,10 @@ def describe_catalog_error(exc, params, action):
             return ('%s failed: vended credentials were asked for (header X-Iceberg-Access-Delegation: %s) but the '
                     'catalog has none to vend (%s): its storage is stsUnavailable or has no STS role; remove '
                     'header.X-Iceberg-Access-Delegation from catalog_properties (the client then uses its own S3 '
-                    'keys) or configure STS on the catalog storage (sts_unavailable false and a role_arn).'
-                    % (action, _delegation_header(params) or 'vended-credentials', text))
+                    'keys) or configure STS on the catalog storage (sts_unavailable false and a role_arn)%s.'
+                    % (action, _delegation_header(params) or 'vended-credentials', text,
+                       '' if action.startswith(('loading', 'reading')) else
+                       '; a table being created may exist now (Polaris 1.4.1 commits the create, then refuses)'))
         if isinstance(exc, ice_exc.RESTError) and _is_realm_refusal(text):
             return ('%s failed: the catalog at %s does not know the realm %s (%s); check realm (sent in the %s '
                     'header) against the realms the Polaris server serves.'

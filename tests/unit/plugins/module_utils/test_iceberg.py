@@ -628,6 +628,8 @@ def test_vending_refusal_gives_the_remedy():
     assert 'remove header.X-Iceberg-Access-Delegation from catalog_properties' in message
     assert 'configure STS' in message
     assert 'Credential vending was requested for table sales.orders' in message
+    assert 'may exist now' not in describe_catalog_error(POLARIS_NO_VENDING, params, 'loading table sales.orders')
+    assert 'may exist now' in describe_catalog_error(POLARIS_NO_VENDING, params, 'creating sales.orders')
 
 
 def test_vending_refusal_recognised_without_the_property():
