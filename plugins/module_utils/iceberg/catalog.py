@@ -82,9 +82,19 @@ def describe_catalog_error(exc, params, action):
         if isinstance(exc, ice_exc.ForbiddenError):
             return ('%s failed: the catalog at %s denied the operation (%s); grant the principal a catalog role with '
                     'the needed privilege (e.g. CATALOG_MANAGE_CONTENT).' % (action, uri, text))
-        if isinstance(exc, ice_exc.BadRequestError) and 'redential' in text and 'vending' in text.lower():
-            return ('%s failed: the catalog wants to vend credentials (%s); this collection sends no '
-                    'X-Iceberg-Access-Delegation header, check catalog_properties.' % (action, text))
+        if isinstance(exc, ice_exc.BadRequestError) and _is_vending_refusal(text, params):
+            return ('%s failed: vended credentials were asked for (header X-Iceberg-Access-Delegation: %s) but the '
+                    'catalog has none to vend (%s): its storage is stsUnavailable or has no STS role; remove '
+                    'header.X-Iceberg-Access-Delegation from catalog_properties (the client then uses its own S3 '
+                    'keys) or configure STS on the catalog storage (sts_unavailable false and a role_arn)%s.'
+                    % (action, _delegation_header(params) or 'vended-credentials', text,
+                       '' if action.startswith(('loading', 'reading')) else
+                       '; a table being created may exist now (Polaris 1.4.1 commits the create, then refuses)'))
+        if isinstance(exc, ice_exc.RESTError) and _is_realm_refusal(text):
+            return ('%s failed: the catalog at %s does not know the realm %s (%s); check realm (sent in the %s '
+                    'header) against the realms the Polaris server serves.'
+                    % (action, uri, repr(params.get('realm')) if params.get('realm') else '(none sent)', text,
+                       params.get('realm_header') or 'Polaris-Realm'))
         if isinstance(exc, ice_exc.NoSuchNamespaceError):
             return '%s failed: namespace does not exist (%s).' % (action, text)
         if isinstance(exc, ice_exc.NoSuchTableError):
@@ -136,6 +146,29 @@ def describe_sql_catalog_error(text, params, action):
 def _sql_uri_user(uri):
     match = re.match(r'^[^:]+://([^:@/]+)[:@]', uri or '')
     return match.group(1) if match else 'of catalog_uri'
+
+
+def _delegation_header(params):
+    """The X-Iceberg-Access-Delegation value the user asked for through catalog_properties (None if not asked)."""
+    for key, value in (params.get('catalog_properties') or {}).items():
+        if str(key).lower() == 'header.x-iceberg-access-delegation' and value:
+            return str(value)
+    return None
+
+
+def _is_vending_refusal(text, params):
+    # Polaris 1.4.1: 400 IllegalArgumentException "Credential vending was requested for table ns.t, but no
+    # credentials are available" (a catalog with stsUnavailable, asked with X-Iceberg-Access-Delegation).
+    lowered = text.lower()
+    if 'credential vending' in lowered or ('vend' in lowered and 'credential' in lowered):
+        return True
+    return bool(_delegation_header(params)) and 'credential' in lowered
+
+
+def _is_realm_refusal(text):
+    # Polaris 1.4.1: 404 {"type": "MissingOrInvalidRealm", "message": "Missing or invalid realm"}, on the token
+    # endpoint and on every catalog call.
+    return 'MissingOrInvalidRealm' in text or 'invalid realm' in text.lower()
 
 
 def _s3_hint(text):

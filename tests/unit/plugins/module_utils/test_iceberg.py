@@ -21,7 +21,7 @@ pa = pytest.importorskip('pyarrow')
 pytest.importorskip('pyiceberg')
 
 from pyiceberg import types as T  # noqa: E402
-from pyiceberg.exceptions import ForbiddenError, OAuthError  # noqa: E402
+from pyiceberg.exceptions import BadRequestError, ForbiddenError, OAuthError, RESTError  # noqa: E402
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.durations import parse_duration  # noqa: E402
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.catalog import (  # noqa: E402
@@ -611,6 +611,45 @@ def test_checksum_environment(monkeypatch):
 def test_error_mapping(exc, fragment):
     message = describe_catalog_error(exc, dict(catalog_uri='http://127.0.0.1:8181/api/catalog'), 'loading t')
     assert fragment in message and '\n' not in message
+
+
+# Polaris 1.4.1's answers, as PyIceberg raises them (observed on the local stack by iceberg_table_polaris).
+POLARIS_NO_VENDING = BadRequestError('IllegalArgumentException: Credential vending was requested for table sales.orders, '
+                                     'but no credentials are available')
+POLARIS_BAD_REALM = RESTError('MissingOrInvalidRealm: Missing or invalid realm')
+
+
+def test_vending_refusal_gives_the_remedy():
+    params = dict(catalog_uri='http://127.0.0.1:8181/api/catalog',
+                  catalog_properties={'header.X-Iceberg-Access-Delegation': 'vended-credentials'})
+    message = describe_catalog_error(POLARIS_NO_VENDING, params, 'iceberg_table_info')
+    assert '\n' not in message
+    assert 'header X-Iceberg-Access-Delegation: vended-credentials' in message
+    assert 'stsUnavailable' in message
+    assert 'remove header.X-Iceberg-Access-Delegation from catalog_properties' in message
+    assert 'configure STS' in message
+    assert 'Credential vending was requested for table sales.orders' in message
+    assert 'may exist now' not in describe_catalog_error(POLARIS_NO_VENDING, params, 'loading table sales.orders')
+    assert 'may exist now' in describe_catalog_error(POLARIS_NO_VENDING, params, 'creating sales.orders')
+
+
+def test_vending_refusal_recognised_without_the_property():
+    message = describe_catalog_error(POLARIS_NO_VENDING, dict(catalog_uri='u'), 'loading t')
+    assert 'has none to vend' in message and 'header X-Iceberg-Access-Delegation: vended-credentials' in message
+
+
+def test_other_bad_request_is_not_a_vending_refusal():
+    message = describe_catalog_error(BadRequestError('BadRequestException: Catalog x cannot be dropped, it is not empty'),
+                                     dict(catalog_uri='u'), 'dropping t')
+    assert 'vend' not in message and 'cannot be dropped' in message
+
+
+def test_unknown_realm_names_the_realm():
+    params = dict(catalog_uri='http://127.0.0.1:8181/api/catalog', realm='NOPE', realm_header='Polaris-Realm')
+    message = describe_catalog_error(POLARIS_BAD_REALM, params, 'connecting to the catalog')
+    assert '\n' not in message
+    assert "does not know the realm 'NOPE'" in message and 'Polaris-Realm header' in message
+    assert 'check realm' in message
 
 
 def test_wrong_sql_catalog_is_one_line(tmp_path):
