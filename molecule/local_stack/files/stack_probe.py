@@ -123,7 +123,9 @@ def non_loopback_listeners(pids):
         except OSError:
             continue
     bad = []
-    for table, loopback in (('/proc/net/tcp', ('0100007F',)), ('/proc/net/tcp6', ('00000000000000000000000001000000',))):
+    # tcp6: ::1, and ::ffff:127.0.0.1, where a JVM (Polaris) binds 127.0.0.1 on a dual-stack socket.
+    loopback6 = ('00000000000000000000000001000000', '0000000000000000FFFF00000100007F')
+    for table, loopback in (('/proc/net/tcp', ('0100007F',)), ('/proc/net/tcp6', loopback6)):
         with open(table) as handle:
             next(handle)
             for line in handle:
