@@ -354,7 +354,9 @@ def cmd_purge(args):
     from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
     result = {'dropped_tables': [], 'dropped_namespace': False, 'deleted_objects': 0}
     refuse_polaris_database()
-    catalog = load_catalog()
+    # A catalog database nothing has used yet (the platform's tables live in Polaris) has no catalog tables:
+    # create them, as the seed step does, rather than fail on a purge of nothing.
+    catalog = load_catalog(init_tables=True)
     try:
         for ident in catalog.list_tables(args.namespace):
             try:
