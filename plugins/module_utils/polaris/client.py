@@ -225,10 +225,14 @@ class PolarisClient(object):
                                if isinstance(lifetime, (int, float)) else None)
         return token
 
+    def get_unauthenticated(self, url, accept='application/json'):
+        """(status, parsed JSON or text) of a GET without a token (the management port: health, metrics)."""
+        status, body, dummy = self._send('GET', url, None, {'Accept': accept})
+        return status, body
+
     def health(self, management_uri, check='ready'):
         """True when the management port's /q/health/<check> answers UP (no credentials needed)."""
-        status, body, dummy = self._send('GET', management_uri.rstrip('/') + '/q/health/' + check, None,
-                                         {'Accept': 'application/json'})
+        status, body = self.get_unauthenticated(management_uri.rstrip('/') + '/q/health/' + check)
         return status == 200 and isinstance(body, dict) and body.get('status') == 'UP'
 
     # -- calls -----------------------------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def check_health(params):
     result = dict(changed=False, uri=client.base, management_uri=management, realm=client.realm)
     result['ready'] = client.health(management, 'ready')
     result['live'] = client.health(management, 'live')
-    status, body, dummy = client._send('GET', management + '/q/metrics', None, {'Accept': 'text/plain'})
+    status, body = client.get_unauthenticated(management + '/q/metrics', accept='text/plain')
     result['metrics'] = parse_metrics(body if status == 200 and isinstance(body, str) else '')
     result['metrics']['http_status'] = status
     started = time.monotonic()

@@ -6,6 +6,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import secrets
 
 import pytest
 from botocore.exceptions import ClientError
@@ -16,6 +17,9 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module impo
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.platform_facts import PlatformFactsError
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3 import errors as s3_errors
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.objects import delete_objects
+
+# Generated per run: no fixed credential in the repository.
+GENERATED_SECRET = 'test-' + secrets.token_hex(12)
 
 
 def client_error(code, status, operation='HeadBucket'):
@@ -160,8 +164,8 @@ def test_module_run_describes_unexpected_errors_in_one_line(monkeypatch, capsys)
 
 def test_module_missing_library_fails_before_the_work(monkeypatch, capsys):
     called = []
-    result = run_module(monkeypatch, capsys, {'secret': 's3cr3t-value'}, called.append,
+    result = run_module(monkeypatch, capsys, {'secret': GENERATED_SECRET}, called.append,
                         requirements=[('pyiceberg', 'Traceback: No module named pyiceberg')])
     assert result['failed'] is True and 'pyiceberg' in result['msg']
     assert called == []
-    assert 's3cr3t-value' not in json.dumps(result)
+    assert GENERATED_SECRET not in json.dumps(result)

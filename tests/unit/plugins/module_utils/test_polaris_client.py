@@ -1,5 +1,6 @@
 """Units for the Polaris client's pure logic: token caching and renewal, retries, one-line errors (no server)."""
 import json
+import secrets
 
 import pytest
 
@@ -9,6 +10,9 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.cli
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.connection import (
     polaris_argument_spec, polaris_connection_problem,
 )
+
+# Generated per run: no fixed credential in the repository.
+SECRET = 'test-' + secrets.token_hex(12)
 
 
 class Answer(object):
@@ -53,7 +57,7 @@ TOKEN = (200, {'access_token': 'tok-1', 'token_type': 'bearer', 'expires_in': 36
 
 def client(server, **kwargs):
     clock = kwargs.pop('clock', lambda: 0.0)
-    return PolarisClient('http://127.0.0.1:8181/api/catalog', client_id='id', client_secret='s3cr3t-value',
+    return PolarisClient('http://127.0.0.1:8181/api/catalog', client_id='id', client_secret=SECRET,
                          realm='POLARIS', opener=server, sleep=lambda seconds: None, clock=clock, **kwargs)
 
 
@@ -72,7 +76,7 @@ def test_token_once_with_realm_header_and_basic_auth():
     token_call, first, second = server.requests
     assert token_call['url'] == 'http://127.0.0.1:8181/api/catalog/v1/oauth/tokens'
     assert token_call['headers']['Authorization'].startswith('Basic ')
-    assert 's3cr3t-value' not in token_call['data']  # in the Basic header, not the form
+    assert SECRET not in token_call['data']  # in the Basic header, not the form
     assert first['headers']['Authorization'] == 'Bearer tok-1'
     assert first['headers']['Polaris-Realm'] == 'POLARIS' and second['headers']['Polaris-Realm'] == 'POLARIS'
 
@@ -109,7 +113,7 @@ def test_errors_carry_polaris_message_and_hint_never_the_secret():
         client(server).get('catalogs')
     message = str(caught.value)
     assert message.startswith('Polaris POST /api/catalog/v1/oauth/tokens: HTTP 401: The client is not authorized')
-    assert 'polaris_client_secret' in message and 's3cr3t-value' not in message and '\n' not in message
+    assert 'polaris_client_secret' in message and SECRET not in message and '\n' not in message
     server = Server([TOKEN, (403, {'error': {'message': 'Principal x is not authorized for op CREATE_CATALOG'}})])
     with pytest.raises(PolarisError) as caught:
         client(server).request('POST', 'catalogs', {'catalog': {}})

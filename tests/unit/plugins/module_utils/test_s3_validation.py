@@ -12,6 +12,7 @@ __metaclass__ = type
 import json
 import os
 import random
+import secrets
 import socket
 import ssl
 import subprocess
@@ -416,7 +417,10 @@ class TestWorkerEnvironment:
 
 
 # A configuration the worker can take without reaching anything: no task (or an unknown one) sends no request.
-WORKER_CONN = dict(endpoint_url='http://127.0.0.1:9', access_key='AKIAUNIT', secret_key='unit-secret',
+# Generated per run: no fixed credential in the repository.
+WORKER_ACCESS_KEY = 'TEST' + secrets.token_hex(8).upper()
+WORKER_SECRET_KEY = secrets.token_urlsafe(24)
+WORKER_CONN = dict(endpoint_url='http://127.0.0.1:9', access_key=WORKER_ACCESS_KEY, secret_key=WORKER_SECRET_KEY,
                    region='us-east-1', connect_timeout=1, read_timeout=1)
 
 
@@ -424,7 +428,7 @@ class TestWorkerProgram:
     """worker.py is a real program: run as a file, and as runner.run_worker runs it (its source, ``python -c``)."""
 
     def _config(self, tasks):
-        return dict(access_key='AKIAUNIT', secret_key='unit-secret', region='us-east-1', scheme='http',
+        return dict(access_key=WORKER_ACCESS_KEY, secret_key=WORKER_SECRET_KEY, region='us-east-1', scheme='http',
                     endpoint_override='127.0.0.1:9', endpoint_url='http://127.0.0.1:9', ca_bundle=None,
                     connect_timeout=1.0, read_timeout=1.0, bucket='b', prefix='p/', run_id='r', tasks=tasks,
                     label='unit', rows=10)
