@@ -31,7 +31,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.con
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import ClientError, s3_client
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error, error_code, is_not_found
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.diagnose import identify_server
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.lifecycle import rule_from_s3
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.lifecycle import rule_from_s3
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.errors import IcebergModuleError
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.options import identifier_text
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.errors import BackupError

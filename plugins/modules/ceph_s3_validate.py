@@ -29,8 +29,8 @@ description:
   - The module fails when a check that Iceberg needs fails (unless O(fail_on_incompatible=false)), with a one-line
     message naming the failing checks and their remedies.
   - Everything written goes under O(prefix)/<run id>/ and is deleted at the end (unless O(cleanup=false)).
-    The only changes the module reports are a bucket it created (O(create_bucket)) and lifecycle rules it set
-    (O(lifecycle_rules)).
+    The module is a probe and never reports C(changed) - the bucket and its lifecycle rules are configuration, set
+    with M(dataplatform.lakehouse.s3_bucket).
 author:
   - dataplatform.lakehouse contributors (@dataplatform)
 extends_documentation_fragment:
@@ -41,15 +41,14 @@ attributes:
     support: full
     details:
       - Only read-only checks run (connectivity, signature_v4, bucket, virtual_host and a read of the lifecycle
-        configuration); nothing is written. C(changed) tells whether the bucket would be created or the lifecycle
-        rules would change.
+        configuration, which verifies O(lifecycle_rules) when given); nothing is written.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 options:
   bucket:
     description:
-      - Bucket to work in. It must exist unless O(create_bucket=true).
+      - Bucket to work in. It must exist (create it with M(dataplatform.lakehouse.s3_bucket)).
       - Bucket names need 3 to 63 lowercase characters.
     type: str
     required: true
@@ -58,13 +57,6 @@ options:
       - Key prefix to work under. Each run writes below C(<prefix>/<run id>/) only (see RV(run_prefix)).
     type: str
     default: ceph-s3-validate
-  create_bucket:
-    description:
-      - Create O(bucket) when it does not exist (reported as C(changed)); the bucket is kept afterwards.
-      - Also allows the C(bucket_create_delete) check, which creates and deletes a scratch bucket
-        C(<bucket>-s3v-<random>).
-    type: bool
-    default: false
   checks:
     description:
       - Checks to run, by name or group. Groups - V(all); V(compatibility) (all but V(performance)); V(required)
@@ -79,7 +71,7 @@ options:
         with V(when_required); also which explicit checksum algorithms are accepted (informational).
         C(checksum_pyarrow) - pyarrow S3FileSystem small and multipart writes, reads and a ranged read, with SDK
         defaults and with E(AWS_REQUEST_CHECKSUM_CALCULATION=when_required), each in a child process.
-        C(bucket_create_delete) - scratch bucket create/head/list/delete (informational, needs O(create_bucket)).
+        C(bucket_create_delete) - scratch bucket create/head/list/delete (informational; needs the right to create buckets).
         C(object_crud), C(consistency), C(ranged_get), C(list_pagination) (1250 keys), C(delete_batch),
         C(multipart), C(presigned) (informational), C(lifecycle) (informational unless O(lifecycle_rules)),
         C(parquet), C(iceberg), C(performance).
@@ -109,15 +101,14 @@ options:
   cleanup:
     description:
       - Delete every object written under RV(run_prefix) and abort its multipart uploads at the end.
-      - A scratch bucket of the C(bucket_create_delete) check is always deleted; a bucket created because of
-        O(create_bucket) is always kept.
+      - A scratch bucket of the C(bucket_create_delete) check (C(<bucket>-s3v-<random>)) is always deleted.
     type: bool
     default: true
   lifecycle_rules:
     description:
-      - Lifecycle rules to ensure on O(bucket), merged by rule id into its existing configuration (rules with other
-        ids are kept). C(changed) only when a rule was added or differed. The C(lifecycle) check then is required
-        and verifies the rules by reading them back.
+      - Lifecycle rules O(bucket) must have, as M(dataplatform.lakehouse.s3_bucket) takes them. The C(lifecycle)
+        check then is required and verifies, read-only, that each rule is on the bucket as declared (rules with other
+        ids are ignored); it never writes them.
       - Without it the C(lifecycle) check does a put/get round trip with a temporary rule, only on a bucket that has
         no lifecycle configuration, and removes it again.
     type: list
@@ -214,14 +205,13 @@ EXAMPLES = r'''
     access_key: "{{ s3_access_key }}"
     secret_key: "{{ s3_secret_key }}"
     bucket: lakehouse
-    create_bucket: true
   register: s3_validation
 
 - name: Export the settings that work for later plays
   ansible.builtin.set_fact:
     lakehouse_s3_env: "{{ s3_validation.recommended_client_config.environment }}"
 
-- name: Only the compatibility checks, ensure lifecycle rules, report without failing
+- name: Only the compatibility checks, verify that the bucket has its lifecycle rules, report without failing
   dataplatform.lakehouse.ceph_s3_validate:
     endpoint_url: "{{ s3_endpoint_url }}"
     access_key: "{{ s3_access_key }}"
@@ -367,13 +357,9 @@ server:
   returned: always
   type: dict
   sample: {product: ceph-rgw, server_header: null, request_id: tx00000c4a5ef2a6f8a1b2c-0067a1b2c3-1014-default, tls: false}
-bucket_created:
-  description: Whether the module created the bucket.
-  returned: always
-  type: bool
 lifecycle:
-  description: Lifecycle findings - C(existing_rule_ids), C(diff) (C(added), C(updated), C(unchanged), C(kept)),
-    C(changed) and C(rule_ids) after the change.
+  description: Lifecycle findings - C(existing_rule_ids) on the bucket and, with O(lifecycle_rules),
+    C(expected_rule_ids).
   returned: always
   type: dict
 cleanup:
@@ -402,7 +388,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connecti
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.baseline import BASELINE_DEFAULTS
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.catalogue import CHECK_CHOICES
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.lifecycle import rule_problems
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.lifecycle import rule_argument_spec, rule_problems
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.validator import (
     S3ValidationError,
     validate,
@@ -419,23 +405,11 @@ def argument_spec():
     return dict(
         bucket=dict(type='str', required=True),
         prefix=dict(type='str', default='ceph-s3-validate'),
-        create_bucket=dict(type='bool', default=False),
         checks=dict(type='list', elements='str', default=['all'], choices=list(CHECK_CHOICES)),
         skip_checks=dict(type='list', elements='str', default=[], choices=list(CHECK_CHOICES)),
         fail_on_incompatible=dict(type='bool', default=True),
         cleanup=dict(type='bool', default=True),
-        lifecycle_rules=dict(
-            type='list', elements='dict', default=[],
-            options=dict(
-                id=dict(type='str', required=True),
-                prefix=dict(type='str', default=''),
-                enabled=dict(type='bool', default=True),
-                expiration_days=dict(type='int'),
-                noncurrent_expiration_days=dict(type='int'),
-                abort_incomplete_multipart_days=dict(type='int'),
-            ),
-            required_one_of=[('expiration_days', 'noncurrent_expiration_days', 'abort_incomplete_multipart_days')],
-        ),
+        lifecycle_rules=rule_argument_spec(),
         baseline=dict(
             type='dict', default={},
             options=dict(
@@ -457,10 +431,9 @@ def check_params(params):
     bucket = params['bucket']
     if not 3 <= len(bucket) <= 63 or bucket != bucket.lower():
         return 'bucket %r is not a valid S3 bucket name: use 3 to 63 lowercase characters' % bucket
-    # Before anything is sent: an invalid rule must not leave a created bucket behind.
     problems = rule_problems(params.get('lifecycle_rules'))
     if problems:
-        return '; '.join(problems) + '; nothing was created or changed'
+        return '; '.join(problems)
     base = params.get('baseline') or {}
     for name in ('object_size', 'iterations', 'concurrency', 'large_object_size', 'large_iterations', 'part_size'):
         if base.get(name) is not None and base[name] < 1:

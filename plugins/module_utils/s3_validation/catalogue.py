@@ -36,7 +36,7 @@ CHECKS = (
     ('signature_v4', dict(required=True, writes=False, needs=('connectivity',),
                           doc='A SigV4-signed, path-style request (ListBuckets) is accepted.')),
     ('bucket', dict(required=True, writes=False, needs=('signature_v4',),
-                    doc='HEAD and LIST of the bucket; creates it when create_bucket=true (the only write).')),
+                    doc='HEAD and LIST of the bucket (it must exist: create it with the s3_bucket module).')),
     ('virtual_host', dict(required=False, writes=False, needs=('bucket',),
                           doc='Virtual-hosted-style addressing (informational: Iceberg clients use path-style).')),
     ('checksum_boto3', dict(required=True, writes=True, needs=('bucket',),
@@ -45,7 +45,7 @@ CHECKS = (
                               doc="pyarrow S3FileSystem writes/reads with SDK defaults and with "
                                   "AWS_REQUEST_CHECKSUM_CALCULATION=when_required (child processes).")),
     ('bucket_create_delete', dict(required=False, writes=True, needs=('signature_v4',),
-                                  doc='Create/HEAD/LIST/DELETE of a scratch bucket (only with create_bucket=true).')),
+                                  doc='Create/HEAD/LIST/DELETE of a scratch bucket (informational: needs the right to create buckets).')),
     ('object_crud', dict(required=True, writes=True, needs=('bucket',),
                          doc='PUT/GET/HEAD/DELETE of objects, exact Content-Length on HEAD, 404s after delete.')),
     ('consistency', dict(required=True, writes=True, needs=('bucket',),
@@ -61,8 +61,8 @@ CHECKS = (
     ('presigned', dict(required=False, writes=True, needs=('bucket',),
                        doc='SigV4 presigned PUT and GET URLs.')),
     ('lifecycle', dict(required=False, writes=True, needs=('bucket',),
-                       doc='Lifecycle configuration put/get round trip; ensures lifecycle_rules when given '
-                           '(then required). Read-only in check mode.')),
+                       doc='With lifecycle_rules: the bucket has them (read-only, then required). Without: a put/get '
+                           'round trip of a temporary rule on a bucket without lifecycle configuration.')),
     ('parquet', dict(required=True, writes=True, needs=('bucket',),
                      doc='Parquet write/read cycle with pyarrow S3FileSystem (child process).')),
     ('iceberg', dict(required=True, writes=True, needs=('bucket',),
@@ -111,7 +111,7 @@ REMEDY_BY_CODE = {
                              'region and that nothing rewrites the Host header',
     'InvalidAccessKeyId': 'fix access_key: the endpoint does not know it (radosgw-admin user info --uid=<user>)',
     'AccessDenied': 'grant the user access to the bucket (bucket policy / owner) or use the owner\'s keys',
-    'NoSuchBucket': 'create the bucket first or set create_bucket=true',
+    'NoSuchBucket': 'create the bucket first (dataplatform.lakehouse.s3_bucket)',
     'RequestTimeTooSkewed': 'synchronise the clocks of this host and the gateway (chrony/ntp)',
     'MissingContentLength': REMEDY_CHECKSUM_BOTO3,
     'BucketAlreadyExists': 'choose another bucket name: it exists and belongs to another user',
@@ -198,16 +198,15 @@ def _with_prerequisites(selected):
     return wanted
 
 
-def plan_checks(checks=None, skip_checks=None, check_mode=False, create_bucket=False, lifecycle_rules=False):
+def plan_checks(checks=None, skip_checks=None, check_mode=False, lifecycle_rules=False):
     """Decide which checks run. Returns an ordered list of (name, reason_to_skip_or_None, implied).
 
-    - lifecycle_rules given: the `lifecycle` check (which ensures them) always runs, whatever the selection,
-      because the rules are configuration the caller asked for, not an optional check;
+    - lifecycle_rules given: the `lifecycle` check (which verifies them, read-only) always runs, whatever the
+      selection, because the caller said the bucket must have them;
 
     - group names expand; `skip_checks` removes checks, except prerequisites that a selected check needs
       (connectivity -> signature_v4 -> bucket), which are always added back (implied=True);
-    - check mode: checks that write are skipped (nothing is written); lifecycle runs read-only;
-    - bucket_create_delete runs only with create_bucket=true (creating buckets is then allowed).
+    - check mode: checks that write are skipped (nothing is written); lifecycle runs read-only.
     """
     selected = [n for n in expand_checks(checks) if n not in set(expand_checks(skip_checks) if skip_checks else [])]
     wanted = _with_prerequisites(selected + (['lifecycle'] if lifecycle_rules else []))
@@ -220,7 +219,5 @@ def plan_checks(checks=None, skip_checks=None, check_mode=False, create_bucket=F
         spec = CHECK_SPECS[name]
         if check_mode and spec['writes'] and name != 'lifecycle':
             reason = 'check mode: this check writes to the endpoint, nothing is written in check mode'
-        elif name == 'bucket_create_delete' and not create_bucket:
-            reason = 'create_bucket is false: the module may not create buckets'
         plan.append((name, reason, implied))
     return plan

@@ -22,15 +22,13 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validati
     CheckOutcome,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.diagnose import worker_remedy
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.lifecycle import (
-    apply_rules,
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.lifecycle import (
     canonical_rule,
-    diff_text,
     put_rules,
     read_rules,
     rule_from_s3,
     rule_to_s3,
-    verify_rules,
+    rules_not_as_declared,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.runner import ops_failed, run_worker, tls_environment, worker_failure
 
@@ -43,22 +41,21 @@ class DataChecks(object):
         desired = self.params.get('lifecycle_rules') or []
         existing = read_rules(client, self.bucket)
         if desired:
-            info = apply_rules(client, self.bucket, existing, desired, self.check_mode)
-            would_change, diff = info['changed'], info['diff']
-            self.changed = self.changed or would_change
-            if self.check_mode:
-                self.lifecycle = info
-                return ('lifecycle rules %s (check mode, nothing written)' % (
-                    'would change: %s' % diff_text(diff) if would_change else 'already as requested'), info)
-            after, wrong = verify_rules(client, self.bucket, desired)
-            info['rule_ids'] = [r.get('ID') for r in after]
+            # Verification only: the rules are configuration, set by the s3_bucket module.
+            wrong = rules_not_as_declared(existing, desired)
+            info = dict(existing_rule_ids=[r.get('ID') for r in existing], expected_rule_ids=[r['id'] for r in desired])
             self.lifecycle = info
             if wrong:
-                raise CheckOutcome(FAIL, 'lifecycle rules read back differ from what was put: %s (got %s)' % (
-                    list(wrong), one_line(list(wrong.values()), 300)),
-                    'the gateway rewrote the rules; check the rule fields it supports (RGW: rgw_lc_* settings)', info)
-            return ('lifecycle rules %s; round trip verified (%d rule(s) on the bucket)' % (
-                diff_text(diff) if would_change else 'already as requested', len(after)), info)
+                missing = sorted(k for k, v in wrong.items() if v is None)
+                differ = sorted(k for k, v in wrong.items() if v is not None)
+                raise CheckOutcome(FAIL, 'bucket %r lacks lifecycle rules it should have: %s' % (self.bucket, '; '.join(
+                    p for p in ('missing %s' % ', '.join(missing) if missing else '',
+                                'different %s (on the bucket: %s)' % (', '.join(differ), one_line(
+                                    [wrong[k] for k in differ], 300)) if differ else '') if p)),
+                    'set them with dataplatform.lakehouse.s3_bucket (lifecycle_rules); if they were set and read '
+                    'back differently, the gateway rewrote them (RGW: rgw_lc_* settings)', info)
+            return ('the %d expected lifecycle rule(s) are on the bucket, read back as declared (%d rule(s) in all)'
+                    % (len(desired), len(existing)), info)
         info = dict(existing_rule_ids=[r.get('ID') for r in existing])
         if self.check_mode:
             self.lifecycle = info

@@ -24,6 +24,7 @@ except ImportError:  # pragma: no cover - Python 2 is not supported by this coll
     http_client = urlsplit = None
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import one_line
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.buckets import create_bucket
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.connection import BotoCoreError, ClientError
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors import describe_s3_error, error_code, http_status, is_not_found
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.baseline import transfer_config
@@ -103,30 +104,11 @@ class EndpointChecks(object):
             else:
                 raise
         if not self.bucket_exists:
-            if not self.params.get('create_bucket'):
-                raise CheckOutcome(FAIL, 'bucket %r does not exist on %s and create_bucket is false'
-                                   % (self.bucket, self.endpoint),
-                                   'create the bucket first or set create_bucket=true')
-            if self.check_mode:
-                self.changed = True
-                return ('bucket %r does not exist; it would be created (check mode)' % self.bucket,
-                        {'created': False, 'would_create': True})
-            self._create_bucket(client, self.bucket)
-            self.bucket_created = True
-            self.bucket_exists = True
-            self.changed = True
-            client.head_bucket(Bucket=self.bucket)
+            raise CheckOutcome(FAIL, 'bucket %r does not exist on %s' % (self.bucket, self.endpoint),
+                               REMEDY_BY_CODE['NoSuchBucket'])
         resp = client.list_objects_v2(Bucket=self.bucket, MaxKeys=1)
-        return ('bucket %r %s; HEAD and LIST ok (%s)' % (
-            self.bucket, 'created' if self.bucket_created else 'exists',
-            'empty' if not resp.get('KeyCount') else 'not empty'), {'created': self.bucket_created})
-
-    def _create_bucket(self, client, name):
-        kwargs = dict(Bucket=name)
-        region = self.conn.get('region') or 'us-east-1'
-        if region != 'us-east-1':
-            kwargs['CreateBucketConfiguration'] = {'LocationConstraint': region}
-        client.create_bucket(**kwargs)
+        return ('bucket %r exists; HEAD and LIST ok (%s)' % (
+            self.bucket, 'empty' if not resp.get('KeyCount') else 'not empty'))
 
     def check_virtual_host(self):
         host = urlsplit(self.endpoint).hostname or ''
@@ -292,7 +274,7 @@ class EndpointChecks(object):
         client = self.client()
         name = ('%s-s3v-%s' % (self.bucket[:40].rstrip('-.'), uuid.uuid4().hex[:8])).lower()
         steps = []
-        self._create_bucket(client, name)
+        create_bucket(client, name, self.conn.get('region'))
         self.scratch_buckets.append(name)
         steps.append('create')
         client.head_bucket(Bucket=name)

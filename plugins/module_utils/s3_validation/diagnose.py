@@ -142,7 +142,7 @@ def worker_remedy(err, mode, checksum_remedy):
     if 'SignatureDoesNotMatch' in err:
         return 'fix secret_key (or the region) of the S3 connection'
     if 'NoSuchBucket' in err or 'NO_SUCH_BUCKET' in err:
-        return 'the bucket does not exist (any more): create it or set create_bucket=true'
+        return 'the bucket does not exist (any more): create it first (dataplatform.lakehouse.s3_bucket)'
     if mode == WHEN_REQUIRED:
         return 'see detail and the gateway log (checksums were already when_required)'
     return 'see detail and the gateway log for the failing request'

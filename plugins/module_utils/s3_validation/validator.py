@@ -71,8 +71,6 @@ class Validator(EndpointChecks, ObjectChecks, DataChecks):
         self.baseline_options.update(dict((k, v) for k, v in (params.get('baseline') or {}).items() if v is not None))
         self.concurrency = int(self.baseline_options['concurrency'])
         self.worker_timeout = int(params.get('worker_timeout') or 300)
-        self.changed = False
-        self.bucket_created = False
         self.bucket_exists = None
         self.scratch_buckets = []
         self.results = []
@@ -119,7 +117,7 @@ class Validator(EndpointChecks, ObjectChecks, DataChecks):
     # -- running ----------------------------------------------------------------------------------------------
     def run(self):
         plan = plan_checks(self.params.get('checks'), self.params.get('skip_checks'), self.check_mode,
-                           self.params.get('create_bucket'), bool(self.params.get('lifecycle_rules')))
+                           bool(self.params.get('lifecycle_rules')))
         try:
             for name, skip_reason, _implied in plan:
                 spec = CHECK_SPECS[name]
@@ -143,8 +141,6 @@ class Validator(EndpointChecks, ObjectChecks, DataChecks):
             status = self.status_by_name.get(need)
             if status not in (PASS, WARN):
                 out.append(need)
-        if not out and name in ('virtual_host', 'lifecycle') and self.bucket_exists is False:
-            out.append('bucket (it does not exist yet)')
         return out
 
     def _record(self, name, status, duration_ms, detail, remedy, required, data=None):
@@ -225,7 +221,7 @@ class Validator(EndpointChecks, ObjectChecks, DataChecks):
         if pyarrow_mode is None and self.status_by_name.get('parquet') == PASS:
             pyarrow_mode = self.pyarrow_env_mode  # not measured both ways, but known to work
         return dict(
-            changed=self.changed,
+            changed=False,
             compatible=compatible,
             checks=self.results,
             summary=summarize(self.results),
@@ -236,7 +232,6 @@ class Validator(EndpointChecks, ObjectChecks, DataChecks):
                 extra_env=tls_environment(self.conn)),
             baseline=self.baseline or {},
             server=self.server or {},
-            bucket_created=self.bucket_created,
             lifecycle=self.lifecycle or {},
             cleanup=self.cleanup_report or {},
             run_prefix=self.prefix,

@@ -28,7 +28,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3 import e
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import baseline
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import catalogue
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import diagnose
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import lifecycle
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3 import buckets, lifecycle
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import report
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import runner
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation import validator
@@ -162,7 +162,7 @@ def _names(plan):
 
 class TestPlanChecks:
     def test_all_by_default(self):
-        plan = catalogue.plan_checks(None, None, check_mode=False, create_bucket=True)
+        plan = catalogue.plan_checks(None, None, check_mode=False)
         assert _names(plan) == list(catalogue.CHECK_NAMES)
         assert all(reason is None for _n, reason, _i in plan)
 
@@ -179,7 +179,7 @@ class TestPlanChecks:
         assert implied == {'connectivity': True, 'signature_v4': True, 'bucket': True, 'parquet': False}
 
     def test_skip_checks_cannot_remove_prerequisites(self):
-        plan = catalogue.plan_checks(['all'], ['signature_v4', 'performance', 'presigned'], create_bucket=True)
+        plan = catalogue.plan_checks(['all'], ['signature_v4', 'performance', 'presigned'])
         names = _names(plan)
         assert 'signature_v4' in names
         assert 'performance' not in names and 'presigned' not in names
@@ -194,17 +194,16 @@ class TestPlanChecks:
         assert _names(catalogue.plan_checks(['iceberg'])) == ['connectivity', 'signature_v4', 'bucket', 'iceberg']
 
     def test_check_mode_skips_writers(self):
-        plan = catalogue.plan_checks(['all'], check_mode=True, create_bucket=True)
+        plan = catalogue.plan_checks(['all'], check_mode=True)
         reasons = dict((n, r) for n, r, _i in plan)
         for name in ('connectivity', 'signature_v4', 'bucket', 'virtual_host', 'lifecycle'):
             assert reasons[name] is None, name
         for name in ('object_crud', 'checksum_pyarrow', 'parquet', 'iceberg', 'performance', 'bucket_create_delete'):
             assert reasons[name].startswith('check mode'), name
 
-    def test_bucket_create_delete_needs_create_bucket(self):
-        reasons = dict((n, r) for n, r, _i in catalogue.plan_checks(['bucket_create_delete'], create_bucket=False))
-        assert 'create_bucket is false' in reasons['bucket_create_delete']
-        reasons = dict((n, r) for n, r, _i in catalogue.plan_checks(['bucket_create_delete'], create_bucket=True))
+    def test_bucket_create_delete_runs_when_selected(self):
+        # The probe creates and deletes only its own scratch bucket; the module never creates O(bucket).
+        reasons = dict((n, r) for n, r, _i in catalogue.plan_checks(['bucket_create_delete']))
         assert reasons['bucket_create_delete'] is None
 
     def test_unknown_check(self):
@@ -269,7 +268,7 @@ class TestS3Errors:
     @pytest.mark.parametrize('code,status,expect_detail,expect_remedy', [
         ('SignatureDoesNotMatch', 403, 'secret key is wrong', 'fix secret_key'),
         ('InvalidAccessKeyId', 403, 'access key is not known', 'fix access_key'),
-        ('NoSuchBucket', 404, 'bucket does not exist', 'create_bucket=true'),
+        ('NoSuchBucket', 404, 'bucket does not exist', 'dataplatform.lakehouse.s3_bucket'),
         ('MissingContentLength', 411, 'aws-chunked', 'when_required'),
         ('RequestTimeTooSkewed', 403, 'RequestTimeTooSkewed', 'clocks'),
         ('SomethingElse', 500, 'SomethingElse', 'gateway log'),
@@ -344,7 +343,8 @@ class TestLifecycle:
         existing = [foreign, dict(lifecycle.rule_to_s3(RULES[1]), Expiration={'Days': 30})]
         rules, changed, diff = lifecycle.merge_lifecycle_rules(existing, RULES)
         assert changed
-        assert diff == {'added': ['abort-mpu'], 'updated': ['expire-tmp'], 'unchanged': [], 'kept': ['someone-else']}
+        assert diff == {'added': ['abort-mpu'], 'updated': ['expire-tmp'], 'unchanged': [], 'kept': ['someone-else'],
+                        'removed': []}
         assert rules[0] == foreign
         assert rules[1]['Expiration'] == {'Days': 7}
 
@@ -352,6 +352,23 @@ class TestLifecycle:
         existing = [dict(lifecycle.rule_to_s3(RULES[1]), Transitions=[{'Days': 1, 'StorageClass': 'X'}])]
         _rules, changed, diff = lifecycle.merge_lifecycle_rules(existing, RULES[1:])
         assert changed and diff['updated'] == ['expire-tmp']
+
+    def test_purge_removes_foreign_rules(self):
+        foreign = {'ID': 'someone-else', 'Filter': {'Prefix': 'logs/'}, 'Status': 'Enabled', 'Expiration': {'Days': 3}}
+        existing = [foreign] + [lifecycle.rule_to_s3(r) for r in RULES]
+        rules, changed, diff = lifecycle.merge_lifecycle_rules(existing, RULES, purge=True)
+        assert changed and diff['removed'] == ['someone-else'] and diff['kept'] == []
+        assert [r['ID'] for r in rules] == ['abort-mpu', 'expire-tmp']
+        assert lifecycle.diff_text(diff) == 'removed someone-else'
+        _rules, changed, _diff = lifecycle.merge_lifecycle_rules(existing[1:], RULES, purge=True)
+        assert not changed
+
+    def test_rules_not_as_declared_names_missing_and_different(self):
+        on_bucket = [dict(lifecycle.rule_to_s3(RULES[1]), Expiration={'Days': 30})]
+        wrong = lifecycle.rules_not_as_declared(on_bucket, RULES)
+        assert wrong['abort-mpu'] is None
+        assert wrong['expire-tmp']['expiration_days'] == 30
+        assert lifecycle.rules_not_as_declared([lifecycle.rule_to_s3(r) for r in RULES], RULES) == {}
 
     def test_disabled(self):
         rule = dict(RULES[1], enabled=False)
@@ -682,8 +699,30 @@ class TestLifecycleRulesValidatedFirst:
         monkeypatch.setattr(module, 'validate', must_not_run)
         with pytest.raises(validator.S3ValidationError) as info:
             module.run_validation(self._params([rule]))
-        assert expect in info.value.message and 'nothing was created' in info.value.message
+        assert expect in info.value.message
         assert '\n' not in info.value.message
+
+    @pytest.mark.parametrize('rule,expect', [
+        ({'id': 'expire', 'expiration_days': -3}, "lifecycle_rules[0] (id 'expire').expiration_days: -3"),
+        ({'id': 'none'}, 'needs at least one of'),
+    ])
+    def test_s3_bucket_creates_nothing_for_an_invalid_rule(self, monkeypatch, rule, expect):
+        def must_not_run(*_a, **_kw):
+            raise AssertionError('the endpoint was contacted')
+        monkeypatch.setattr(buckets, 's3_client', must_not_run)
+        params = dict(self._params([rule]), name='lakehouse-x', state='present', purge_lifecycle_rules=False)
+        with pytest.raises(buckets.S3BucketError) as info:
+            buckets.converge_bucket(params)
+        assert expect in info.value.message and 'nothing was created or changed' in info.value.message
+        assert '\n' not in info.value.message
+
+    @pytest.mark.parametrize('name', ['ab', 'Upper-Case', '-leading', 'x' * 64, 'with space'])
+    def test_s3_bucket_refuses_invalid_names_before_contacting(self, monkeypatch, name):
+        monkeypatch.setattr(buckets, 's3_client', lambda *_a, **_kw: pytest.fail('the endpoint was contacted'))
+        params = dict(self._params([]), name=name, state='present', purge_lifecycle_rules=False)
+        with pytest.raises(buckets.S3BucketError) as info:
+            buckets.converge_bucket(params)
+        assert 'not a valid S3 bucket name' in info.value.message
 
     def test_duplicate_ids_and_valid_rules(self):
         assert lifecycle.rule_problems(RULES) == []

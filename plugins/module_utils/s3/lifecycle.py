@@ -4,8 +4,8 @@
 """Lifecycle-rule configuration of a bucket: the rules as module data and as S3 has them, their comparison,
 the merge of desired rules into the bucket's (by rule id) and applying them with a read-back.
 
-This is S3 configuration, not validation: ceph_s3_validate ensures its lifecycle_rules through it, and
-platform_info reads rules back in the same canonical form (rule_from_s3)."""
+This is S3 configuration: the s3_bucket module ensures rules through it, ceph_s3_validate verifies rules read-only
+with it, and platform_info reads rules back in the same canonical form (rule_from_s3)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -18,6 +18,22 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3.errors i
 DAY_FIELDS = ('expiration_days', 'noncurrent_expiration_days', 'abort_incomplete_multipart_days')
 MAX_RULES = 1000  # S3's limit of rules in one lifecycle configuration
 MAX_ID_LENGTH = 255
+
+
+def rule_argument_spec():
+    """The argument spec of one lifecycle rule given as data (the s3_bucket module's lifecycle_rules)."""
+    return dict(
+        type='list', elements='dict', default=[],
+        options=dict(
+            id=dict(type='str', required=True),
+            prefix=dict(type='str', default=''),
+            enabled=dict(type='bool', default=True),
+            expiration_days=dict(type='int'),
+            noncurrent_expiration_days=dict(type='int'),
+            abort_incomplete_multipart_days=dict(type='int'),
+        ),
+        required_one_of=[('expiration_days', 'noncurrent_expiration_days', 'abort_incomplete_multipart_days')],
+    )
 
 
 def rule_problems(rules):
@@ -119,14 +135,14 @@ def _clean_existing_s3_rule(s3rule):
     return rule
 
 
-def merge_lifecycle_rules(existing_s3_rules, desired_rules):
+def merge_lifecycle_rules(existing_s3_rules, desired_rules, purge=False):
     """Merge desired rules (module data) into the bucket's rules by rule id.
 
-    Returns (rules_to_put, changed, diff) where diff = {added: [ids], updated: [ids], unchanged: [ids], kept: [ids]}.
-    Rules of the bucket whose id is not in desired_rules are kept as they are.
+    Returns (rules_to_put, changed, diff) where diff = {added, updated, unchanged, kept, removed: [ids]}.
+    Rules of the bucket whose id is not in desired_rules are kept as they are, or removed with purge=True.
     """
     desired_by_id = dict((r['id'], r) for r in desired_rules)
-    diff = dict(added=[], updated=[], unchanged=[], kept=[])
+    diff = dict(added=[], updated=[], unchanged=[], kept=[], removed=[])
     result = []
     seen = set()
     for s3rule in existing_s3_rules or []:
@@ -139,6 +155,8 @@ def merge_lifecycle_rules(existing_s3_rules, desired_rules):
             else:
                 diff['updated'].append(rid)
                 result.append(rule_to_s3(desired_by_id[rid]))
+        elif purge:
+            diff['removed'].append(rid)
         else:
             diff['kept'].append(rid)
             result.append(_clean_existing_s3_rule(s3rule))
@@ -146,14 +164,14 @@ def merge_lifecycle_rules(existing_s3_rules, desired_rules):
         if rule['id'] not in seen:
             diff['added'].append(rule['id'])
             result.append(rule_to_s3(rule))
-    changed = bool(diff['added'] or diff['updated'])
+    changed = bool(diff['added'] or diff['updated'] or diff['removed'])
     return result, changed, diff
 
 
 def diff_text(diff):
-    """'added a, b; updated c' (or 'unchanged') for the diff of merge_lifecycle_rules."""
+    """'added a, b; updated c; removed d' (or 'unchanged') for the diff of merge_lifecycle_rules."""
     parts = []
-    for key in ('added', 'updated'):
+    for key in ('added', 'updated', 'removed'):
         if diff.get(key):
             parts.append('%s %s' % (key, ', '.join(diff[key])))
     return '; '.join(parts) or 'unchanged'
@@ -174,17 +192,21 @@ def put_rules(client, bucket, s3_rules):
     client.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={'Rules': s3_rules})
 
 
-def apply_rules(client, bucket, existing, desired, check_mode=False):
+def apply_rules(client, bucket, existing, desired, check_mode=False, purge=False):
     """Merge `desired` (module data) into the bucket's `existing` rules (as read_rules returns them) and put the
-    result when that changes anything (never in check mode).
+    result when that changes anything (never in check mode). S3 has no empty lifecycle configuration: when no
+    rule is left, the configuration is deleted.
 
     Returns {existing_rule_ids, diff, changed} (diff and changed as merge_lifecycle_rules says them).
     """
     info = dict(existing_rule_ids=[r.get('ID') for r in existing])
-    rules, would_change, diff = merge_lifecycle_rules(existing, desired)
+    rules, would_change, diff = merge_lifecycle_rules(existing, desired, purge=purge)
     info.update(diff=diff, changed=would_change)
     if would_change and not check_mode:
-        put_rules(client, bucket, rules)
+        if rules:
+            put_rules(client, bucket, rules)
+        else:
+            client.delete_bucket_lifecycle(Bucket=bucket)
     return info
 
 
@@ -192,6 +214,11 @@ def verify_rules(client, bucket, desired):
     """Read the rules back. Returns (rules read, {rule id: canonical rule read back or None} of the desired rules
     that came back different), in the order of `desired`."""
     after = read_rules(client, bucket)
-    after_by_id = dict((r.get('ID'), rule_from_s3(r)) for r in after)
-    wrong = dict((r['id'], after_by_id.get(r['id'])) for r in desired if after_by_id.get(r['id']) != canonical_rule(r))
-    return after, wrong
+    return after, rules_not_as_declared(after, desired)
+
+
+def rules_not_as_declared(s3_rules, desired):
+    """{rule id: canonical rule on the bucket, or None when missing} of the desired rules (module data) that the
+    bucket's rules (as S3 returns them) do not have as declared."""
+    by_id = dict((r.get('ID'), rule_from_s3(r)) for r in s3_rules)
+    return dict((r['id'], by_id.get(r['id'])) for r in desired if by_id.get(r['id']) != canonical_rule(r))
