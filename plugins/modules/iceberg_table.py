@@ -381,9 +381,17 @@ options:
         description:
           - Guard age; younger files are kept because they may belong to a commit in flight. It must be longer than
             the longest write (from its first data file to its commit) of any writer of the table. At least 60
-            seconds; a warning is given below one day.
+            seconds (1 second with O(remove_orphan_files.exclusive_writer)); a warning is given below one day.
         type: str
         default: 3d
+      exclusive_writer:
+        description:
+          - The caller guarantees that nothing else writes to the table while this runs (for example a table private
+            to one run), so that no file can belong to another writer's commit in flight. Then
+            O(remove_orphan_files.older_than) may be as short as 1 second. Never set it for a shared table, where it
+            can delete the data files of a concurrent writer's commit.
+        type: bool
+        default: false
       dry_run:
         description: Only list what would be deleted (check mode implies it).
         type: bool

@@ -48,6 +48,8 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.sto
 
 DEFAULT_ORPHAN_GUARD = '3d'
 MIN_ORPHAN_GUARD_SECONDS = 60
+# With exclusive_writer the caller vouches that no other writer has a commit in flight (a table private to one run).
+MIN_EXCLUSIVE_ORPHAN_GUARD_SECONDS = 1
 
 
 class TableMaintenance(object):
@@ -156,10 +158,13 @@ class TableMaintenance(object):
     def remove_orphan_files(self, tbl, opts):
         guard_s = parse_duration(opts.get('older_than') or DEFAULT_ORPHAN_GUARD, 'remove_orphan_files.older_than',
                                  error=IcebergModuleError)
-        if guard_s < MIN_ORPHAN_GUARD_SECONDS:
-            raise IcebergModuleError('remove_orphan_files.older_than must be at least %ds: younger files may belong to '
-                                     'commits in flight.' % MIN_ORPHAN_GUARD_SECONDS)
-        if guard_s < 86400:
+        exclusive = bool(opts.get('exclusive_writer'))
+        minimum = MIN_EXCLUSIVE_ORPHAN_GUARD_SECONDS if exclusive else MIN_ORPHAN_GUARD_SECONDS
+        if guard_s < minimum:
+            raise IcebergModuleError(
+                'remove_orphan_files.older_than must be at least %ds: younger files may belong to commits in flight%s.'
+                % (minimum, '' if exclusive else ' (set exclusive_writer=true only for a table nothing else writes)'))
+        if guard_s < 86400 and not exclusive:
             self.warn('remove_orphan_files: a guard age below 1 day (%s) can delete files of long-running writes '
                       'that have not committed yet.' % opts.get('older_than'))
         dry_run = bool(opts.get('dry_run')) or self.check_mode

@@ -89,6 +89,7 @@ def table_argument_spec():
         )),
         remove_orphan_files=dict(type='dict', options=dict(
             older_than=dict(type='str', default=DEFAULT_ORPHAN_GUARD),
+            exclusive_writer=dict(type='bool', default=False),
             dry_run=dict(type='bool', default=False),
             max_listed=dict(type='int', default=1000),
         )),

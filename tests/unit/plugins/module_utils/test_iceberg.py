@@ -737,3 +737,37 @@ def test_row_count_is_the_tables_and_the_limit_is_separate(params):
     run(params, data=dict(mode='delete', filter='id < 50', branch='main', format='auto', snapshot_properties={}))
     info = run_info(dict(params, files=False, snapshots=False, query=dict(limit=5)))
     assert info['query']['row_count'] == 200 and info['query']['limited'] is True
+
+
+class TestOrphanGuard:
+    """The orphan removal's guard age: 60 s at least, 1 s only when the caller vouches it is the only writer."""
+
+    class _Table(object):
+        def refresh(self):
+            raise _GuardPassed()
+
+    def _maintenance(self):
+        from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.maintenance import TableMaintenance
+        maintenance = TableMaintenance()
+        maintenance.warnings = []
+        maintenance.check_mode = False
+        maintenance.warn = maintenance.warnings.append
+        return maintenance
+
+    @pytest.mark.parametrize('older_than', ['5s', '59s'])
+    def test_short_guard_refused_for_a_shared_table(self, older_than):
+        with pytest.raises(IcebergModuleError) as info:
+            self._maintenance().remove_orphan_files(self._Table(), {'older_than': older_than})
+        assert 'at least 60s' in str(info.value) and 'exclusive_writer' in str(info.value)
+
+    def test_short_guard_allowed_for_an_exclusive_writer_without_warning(self):
+        maintenance = self._maintenance()
+        with pytest.raises(_GuardPassed):
+            maintenance.remove_orphan_files(self._Table(), {'older_than': '5s', 'exclusive_writer': True})
+        assert maintenance.warnings == []
+        with pytest.raises(IcebergModuleError):
+            maintenance.remove_orphan_files(self._Table(), {'older_than': '0s', 'exclusive_writer': True})
+
+
+class _GuardPassed(Exception):
+    """Raised by the fake table once the guard check let the removal go on."""
