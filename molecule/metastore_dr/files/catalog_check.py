@@ -21,6 +21,7 @@ Commands (each prints one JSON document on stdout, exits 1 with a one-line messa
   commit-probe --namespace NS               append one row to NS.customers: the restored catalog accepts commits
   fingerprint [--out FILE]                  sha256 of every row of every table of the catalog database (psycopg)
   purge --namespace NS [--s3-prefix s3://bucket/prefix/ ...]   drop NS and its tables, delete the S3 objects
+  delete-s3 --s3-prefix s3://bucket/prefix/ [...]   only delete the S3 objects under those prefixes (any catalog)
   scan --secret-env NAME [...] PATH [...]   the values of those environment variables occur in no file under PATH
                                             and no object under the --s3-prefix locations (prints counts, never values)
 """
@@ -368,20 +369,30 @@ def cmd_purge(args):
         result['dropped_namespace'] = True
     except NoSuchNamespaceError:
         pass
-    if args.s3_prefix:
+    result['deleted_objects'] = delete_s3(args.s3_prefix)
+    return result
+
+
+def delete_s3(locations):
+    deleted = 0
+    if locations:
         client = s3_client()
-        for location in args.s3_prefix:
+        for location in locations:
             batch = []
             for bucket, key in list(s3_objects(client, location)):
                 batch.append({'Key': key})
                 if len(batch) == 1000:
                     client.delete_objects(Bucket=bucket, Delete={'Objects': batch, 'Quiet': True})
-                    result['deleted_objects'] += len(batch)
+                    deleted += len(batch)
                     batch = []
             if batch:
                 client.delete_objects(Bucket=split_s3(location)[0], Delete={'Objects': batch, 'Quiet': True})
-                result['deleted_objects'] += len(batch)
-    return result
+                deleted += len(batch)
+    return deleted
+
+
+def cmd_delete_s3(args):
+    return {'deleted_objects': delete_s3(args.s3_prefix)}
 
 
 def cmd_scan(args):
@@ -438,6 +449,8 @@ def main(argv=None):
     p = sub.add_parser('purge')
     p.add_argument('--namespace', required=True)
     p.add_argument('--s3-prefix', action='append', default=[])
+    p = sub.add_parser('delete-s3')
+    p.add_argument('--s3-prefix', action='append', required=True)
     p = sub.add_parser('scan')
     p.add_argument('--secret-env', action='append', required=True)
     p.add_argument('--s3-prefix', action='append', default=[])
