@@ -55,7 +55,7 @@ run_stack() { ansible-playbook playbooks/local_stack.yml; }
 
 run_molecule() {
   # The phase's order first (later objectives use what earlier ones set up, as in phase1.yml), then any other.
-  local rc=0 scenario ordered=(local_stack s3_storage polaris iceberg_tables metastore_backup metastore_dr)
+  local rc=0 scenario ordered=(local_stack s3_storage polaris iceberg_tables metastore_backup metastore_dr polaris_dr)
   for scenario in molecule/*/molecule.yml; do
     scenario=$(basename "$(dirname "$scenario")")
     [[ " ${ordered[*]} " == *" $scenario "* ]] || ordered+=("$scenario")
