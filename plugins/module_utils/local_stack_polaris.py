@@ -33,7 +33,8 @@ class PolarisService(object):
     name = 'polaris'
 
     def __init__(self, state_dir, app_dir, java_home, postgresql, ceph=None, host='127.0.0.1', port=8181,
-                 management_port=8182, realm='POLARIS', heap_mb=768, start_timeout=240, log_lines=20):
+                 management_port=8182, realm='POLARIS', heap_mb=768, token_lifetime='PT1H', start_timeout=240,
+                 log_lines=20):
         self.state_dir = state_dir
         self.app_dir = app_dir
         self.java_home = java_home
@@ -44,10 +45,13 @@ class PolarisService(object):
         self.management_port = int(management_port)
         self.realm = realm
         self.heap_mb = heap_mb
+        self.token_lifetime = token_lifetime
         self.start_timeout = start_timeout
         self.log_lines = log_lines
         self.work_dir = os.path.join(state_dir, 'polaris')
         self.pid_file = os.path.join(self.work_dir, 'polaris.pid')
+        # The settings a running server has (only a restart applies a new heap or token lifetime).
+        self.settings_file = os.path.join(self.work_dir, 'settings.json')
         self.log_file = os.path.join(state_dir, 'logs', 'polaris.log')
         self.credentials_file = os.path.join(state_dir, 'credentials', 'polaris.json')
         self.base_uri = 'http://%s:%d' % (host, self.port)
@@ -140,6 +144,8 @@ class PolarisService(object):
             'QUARKUS_DATASOURCE_USERNAME': pg['user'],
             'QUARKUS_DATASOURCE_PASSWORD': pg['password'],
             'POLARIS_REALM_CONTEXT_REALMS': self.realm,
+            # Lifetime of the access tokens Polaris issues (ISO-8601 duration; Polaris's default is PT1H).
+            'POLARIS_AUTHENTICATION_TOKEN_BROKER_MAX_TOKEN_GENERATION': self.token_lifetime,
             # Polaris writes table metadata itself; Ceph RGW 16.2 answers the AWS SDK 2.42's default checksummed
             # uploads with HTTP 400 (op status -2040), hence checksums only where an API requires them.
             'AWS_REQUEST_CHECKSUM_CALCULATION': 'when_required',
@@ -161,9 +167,20 @@ class PolarisService(object):
                             'AWS_REGION': s3.get('region') or 'us-east-1'})
         return env
 
+    def settings(self):
+        return dict(heap_mb=int(self.heap_mb), token_lifetime=self.token_lifetime)
+
+    def running_settings(self):
+        """The settings the running server was started with (a server started before they were recorded: the
+        defaults it was started with then)."""
+        return read_json_file(self.settings_file) or dict(heap_mb=768, token_lifetime='PT1H')
+
     def start(self):
         if self._pid() and self.healthy():
-            return False
+            if self.running_settings() == self.settings():
+                return False
+            # A changed heap or token lifetime is applied by a restart (the database keeps everything).
+            self.stop()
         for path in (self.work_dir, os.path.dirname(self.log_file)):
             if not os.path.isdir(path):
                 os.makedirs(path, 0o755)
@@ -196,6 +213,7 @@ class PolarisService(object):
                     '-Dquarkus.log.console.color=false', '-jar', jar]
             spawn(argv, self.log_file, pid_file=self.pid_file, env=self._environment(creds, bootstrap),
                   cwd=self.work_dir)
+            write_private_file(self.settings_file, json.dumps(self.settings()) + '\n')
         ok, dummy = wait_until(self.ready, self.start_timeout, interval=1.0, alive=lambda: self._pid() is not None)
         if ok and self.token() is None:
             raise StackError('Polaris is up but refuses the root credentials of %s for realm %s (no token); if the '

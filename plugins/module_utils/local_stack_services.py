@@ -35,7 +35,8 @@ def build_services(params):
     polaris = PolarisService(
         state_dir, app_dir=params.get('polaris_app_dir'), java_home=params.get('java_home'), postgresql=postgresql,
         ceph=ceph, host=host, port=params['polaris_port'], management_port=params['polaris_management_port'],
-        realm=params['polaris_realm'], heap_mb=params['polaris_heap_mb'], start_timeout=params['start_timeout'],
+        realm=params['polaris_realm'], heap_mb=params['polaris_heap_mb'],
+        token_lifetime=params.get('polaris_token_lifetime') or 'PT1H', start_timeout=params['start_timeout'],
         log_lines=params['log_lines'])
     by_name = dict(postgresql=postgresql, ceph=ceph, polaris=polaris)
     if 'kubernetes' in params['services']:

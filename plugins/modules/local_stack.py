@@ -132,9 +132,16 @@ options:
     type: str
     default: POLARIS
   polaris_heap_mb:
-    description: Maximum Java heap of the Polaris server.
+    description: Maximum Java heap of the Polaris server. A changed value restarts a running server.
     type: int
     default: 768
+  polaris_token_lifetime:
+    description:
+      - Lifetime of the OAuth2 access tokens Polaris issues, an ISO-8601 duration (Polaris's
+        C(polaris.authentication.token-broker.max-token-generation)). A changed value restarts a running server.
+      - Short values are for tests of token expiry; clients renew their token when it expires.
+    type: str
+    default: PT1H
   kubernetes_bin_dir:
     description:
       - Directory with the C(etcd), C(kube-apiserver), C(kube-controller-manager), C(kube-scheduler), C(kwok),
@@ -277,6 +284,7 @@ elapsed_seconds:
 '''
 
 import os
+import re
 import shutil
 
 
@@ -322,6 +330,7 @@ def main():
             polaris_management_port=dict(type='int', default=8182),
             polaris_realm=dict(type='str', default='POLARIS'),
             polaris_heap_mb=dict(type='int', default=768),
+            polaris_token_lifetime=dict(type='str', default='PT1H'),
             kubernetes_bin_dir=dict(type='path'),
             kubernetes_ports=dict(type='dict', options=dict(
                 (key, dict(type='int', default=value)) for key, value in KUBERNETES_PORTS.items())),
@@ -340,6 +349,9 @@ def main():
     if not params['bind_address'].startswith('127.') and params['bind_address'] != '::1':
         module.fail_json(msg='bind_address %s is not a loopback address; the local stack only binds to 127.0.0.0/8 '
                              'or ::1.' % params['bind_address'])
+    if not re.match(r'^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$', params['polaris_token_lifetime']):
+        module.fail_json(msg='polaris_token_lifetime %r is not an ISO-8601 duration; use for example PT1H, PT15M or '
+                             'PT30S.' % params['polaris_token_lifetime'])
     if state == 'started' and 'polaris' in params['services'] and not params['polaris_app_dir']:
         module.fail_json(msg='polaris_app_dir is required to start Polaris; run the dataplatform.lakehouse.local_stack '
                              'role, which builds it, or pass the quarkus-app directory.')
@@ -360,7 +372,9 @@ def main():
             for service in services:  # dependency order: PostgreSQL, Ceph, Polaris
                 if module.check_mode:
                     current = service.status()
-                    if not (current['running'] and current['healthy']):
+                    stale = current['running'] and getattr(service, 'settings', None) is not None \
+                        and service.running_settings() != service.settings()
+                    if not (current['running'] and current['healthy']) or stale:
                         result['acted_on'].append(service.name)
                     continue
                 if not os.path.isdir(state_dir):
