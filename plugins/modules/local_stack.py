@@ -330,7 +330,7 @@ def main():
             polaris_management_port=dict(type='int', default=8182),
             polaris_realm=dict(type='str', default='POLARIS'),
             polaris_heap_mb=dict(type='int', default=768),
-            polaris_token_lifetime=dict(type='str', default='PT1H'),
+            polaris_token_lifetime=dict(type='str', default='PT1H', no_log=False),
             kubernetes_bin_dir=dict(type='path'),
             kubernetes_ports=dict(type='dict', options=dict(
                 (key, dict(type='int', default=value)) for key, value in KUBERNETES_PORTS.items())),
