@@ -32,7 +32,12 @@ stage() {  # stage NAME COMMAND...: run, time and record one stage
   fi
 }
 
-run_lint() { ansible-lint --profile production --offline; }
+run_lint() {
+  ansible-lint --profile production --offline || return 1
+  # Changelog fragments follow antsibull-changelog's rules (sections, add object.role/playbook, no new modules).
+  command -v antsibull-changelog >/dev/null || { echo "antsibull-changelog missing: pip install -r requirements-test.txt"; return 1; }
+  antsibull-changelog lint
+}
 
 run_sanity() {
   # ansible-test needs the collection at .../ansible_collections/<namespace>/<name>.
