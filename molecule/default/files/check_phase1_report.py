@@ -39,18 +39,25 @@ def main():
                 problems.append('%s is not a PNG' % name)
     secrets = dict((key, value) for key, value in os.environ.items() if key.startswith('SECRET_') and value)
     searched = 0
+    paths = []
     for top in search_dirs:
+        if os.path.isfile(top):  # a log file named directly (os.walk yields nothing for a file)
+            paths.append(top)
+        elif not os.path.isdir(top):
+            problems.append('%s does not exist: nothing was searched there' % top)
         for dirpath, dummy, filenames in os.walk(top):
-            for filename in filenames:
-                path = os.path.join(dirpath, filename)
-                with open(path, 'rb') as handle:
-                    content = handle.read()
-                searched += 1
-                for key, value in secrets.items():
-                    if value.encode() in content:
-                        problems.append('%s contains the value of %s' % (path, key))
+            paths.extend(os.path.join(dirpath, filename) for filename in filenames)
+    for path in paths:
+        with open(path, 'rb') as handle:
+            content = handle.read()
+        searched += 1
+        for key, value in secrets.items():
+            if value.encode() in content:
+                problems.append('%s contains the value of %s' % (path, key))
     print(json.dumps({'criteria': len(criteria), 'junit_cases': len(cases), 'pngs': pngs,
-                      'files_searched': searched, 'secrets_searched': sorted(secrets), 'problems': problems}))
+                      'files_searched': searched, 'secrets_searched': sorted(secrets),
+                      'vvv_searched': any(p.endswith('-vvv.log') and os.path.getsize(p) > 0 for p in paths),
+                      'problems': problems}))
     return 1 if problems else 0
 
 
