@@ -20,7 +20,6 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.mode
     human_size,
     load_inputs,
     num,
-    nums,
     validate_thresholds,
 )
 
