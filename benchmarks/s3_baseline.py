@@ -139,7 +139,7 @@ def module_overhead(conn, bucket, size, concurrency, part_size, tmp):
                 request_checksum_calculation=conn['request_checksum_calculation'],
                 response_checksum_validation=conn['response_checksum_validation'],
                 baseline=dict(concurrency=concurrency, large_object_size=size, part_size=part_size,
-                              large_iterations=1, iterations=20))
+                              large_iterations=1, iterations=20, throughput_sizes=[]))
     if conn.get('ca_bundle'):
         args['ca_bundle'] = conn['ca_bundle']
     path = os.path.join(tmp, 'args.json')
@@ -157,7 +157,7 @@ def module_overhead(conn, bucket, size, concurrency, part_size, tmp):
     perf = [c for c in result['checks'] if c['name'] == 'performance'][0]
     base = result.get('baseline') or {}
     phases = base.get('phase_seconds', {})
-    measured_s = phases.get('small_timed', 0) + phases.get('mixed_concurrent', 0) + phases.get('large_timed', 0)
+    measured_s = phases.get('small_timed', 0) + phases.get('mixed_concurrent', 0) + phases.get('throughput_timed', 0)
     out = dict(process_wall_s=round(wall, 3), checks_s=round(checks_ms / 1000.0, 3),
                cleanup_s=round((result.get('cleanup') or {}).get('duration_ms', 0) / 1000.0, 3),
                process_overhead_s=round(wall - checks_ms / 1000.0, 3),

@@ -168,6 +168,16 @@ options:
         description: Multipart threshold and part size in bytes of the large transfers.
         type: int
         default: 8388608
+      throughput_sizes:
+        description:
+          - Object sizes in bytes of the throughput sweep (C(throughput_by_size)), each put and got with the same
+            transfer settings as O(baseline.large_object_size), which is always measured too. Objects below
+            O(baseline.part_size) are repeated 4 to 8 times, the larger ones
+            measured once (O(baseline.large_object_size) O(baseline.large_iterations) times).
+          - V([]) measures only O(baseline.large_object_size).
+        type: list
+        elements: int
+        default: [4096, 16384, 65536, 262144, 1048576, 4194304, 8388608, 16777216, 33554432, 67108864]
       max_op_seconds:
         description:
           - The check fails when any small-object operation takes longer (the seed's "S3 operations complete
@@ -333,7 +343,8 @@ baseline:
       type: dict
     phase_seconds:
       description: Wall time of the phases (C(small_sequential), C(small_timed), C(mixed_concurrent),
-        C(large_data_generation), C(large_transfers), C(large_timed)), to see the check's own overhead.
+        C(throughput_data_generation), C(throughput_sweep), C(throughput_timed)); C(*_timed) is the sum of the timed
+        requests alone, to see the check's own overhead.
       type: dict
     ops_per_second:
       description: Sequential ops/s per operation and C(mixed_concurrent) (put+head+get+delete with
@@ -341,6 +352,16 @@ baseline:
       type: dict
     throughput_mb_s:
       description: Median C(put) and C(get) throughput of the large object in MB/s (10^6 bytes).
+      type: dict
+    throughput_by_size:
+      description:
+        - One entry per size of O(baseline.throughput_sizes) (and O(baseline.large_object_size)), smallest first,
+          with C(size_bytes), C(iterations), C(multipart) (whether the size reaches O(baseline.part_size)),
+          median C(put_mb_s) and C(get_mb_s) (10^6 bytes per s), C(put_p50_ms) and C(get_p50_ms).
+      type: list
+      elements: dict
+    saturation_size_bytes:
+      description: For C(put) and C(get), the smallest size whose throughput reaches 90% of the best size's.
       type: dict
     max_op_seconds:
       description: Slowest small-object operation.
@@ -419,6 +440,7 @@ def argument_spec():
                 large_object_size=dict(type='int', default=BASELINE_DEFAULTS['large_object_size']),
                 large_iterations=dict(type='int', default=BASELINE_DEFAULTS['large_iterations']),
                 part_size=dict(type='int', default=BASELINE_DEFAULTS['part_size']),
+                throughput_sizes=dict(type='list', elements='int', default=BASELINE_DEFAULTS['throughput_sizes']),
                 max_op_seconds=dict(type='float', default=BASELINE_DEFAULTS['max_op_seconds']),
             ),
         ),
@@ -438,6 +460,8 @@ def check_params(params):
     for name in ('object_size', 'iterations', 'concurrency', 'large_object_size', 'large_iterations', 'part_size'):
         if base.get(name) is not None and base[name] < 1:
             return 'baseline.%s must be a positive integer' % name
+    if any(size < 1 for size in base.get('throughput_sizes') or []):
+        return 'baseline.throughput_sizes must be positive sizes in bytes'
     if base.get('part_size') is not None and base['part_size'] < 5 * 1024 * 1024:
         return 'baseline.part_size must be at least 5 MiB (5242880): S3 rejects smaller multipart parts'
     return None

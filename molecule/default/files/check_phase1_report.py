@@ -1,6 +1,9 @@
 """Checks a Phase 1 report directory and searches everything the scenario wrote for secret values.
 
-Usage: check_phase1_report.py REPORT_DIR SEARCH_DIR...   (secret values come in the environment as SECRET_*)
+Usage: check_phase1_report.py REPORT_DIR SEARCH_PATH...   (directories or files)
+Secret values come in the environment as SECRET_* and are searched everywhere; HIDDEN_* are values that are not
+secret but are kept out of the reports, generated files and normal output (the S3 access key, which Ansible's -vvv
+shows among a failed module's arguments, as it is not no_log): they are searched everywhere except in *-vvv.log.
 Prints one JSON object; exit 0 only when the report is complete and no secret was found.
 """
 
@@ -37,20 +40,30 @@ def main():
         with open(os.path.join(report_dir, name), 'rb') as handle:
             if handle.read(8) != PNG_SIGNATURE:
                 problems.append('%s is not a PNG' % name)
-    secrets = dict((key, value) for key, value in os.environ.items() if key.startswith('SECRET_') and value)
+    secrets = dict((key, value) for key, value in os.environ.items() if key.startswith(('SECRET_', 'HIDDEN_')) and value)
     searched = 0
+    paths = []
     for top in search_dirs:
+        if os.path.isfile(top):  # a log file named directly (os.walk yields nothing for a file)
+            paths.append(top)
+        elif not os.path.isdir(top):
+            problems.append('%s does not exist: nothing was searched there' % top)
         for dirpath, dummy, filenames in os.walk(top):
-            for filename in filenames:
-                path = os.path.join(dirpath, filename)
-                with open(path, 'rb') as handle:
-                    content = handle.read()
-                searched += 1
-                for key, value in secrets.items():
-                    if value.encode() in content:
-                        problems.append('%s contains the value of %s' % (path, key))
+            paths.extend(os.path.join(dirpath, filename) for filename in filenames)
+    for path in paths:
+        with open(path, 'rb') as handle:
+            content = handle.read()
+        searched += 1
+        for key, value in secrets.items():
+            if key.startswith('HIDDEN_') and path.endswith('-vvv.log'):
+                continue
+            if value.encode() in content:
+                problems.append('%s contains the value of %s' % (path, key))
     print(json.dumps({'criteria': len(criteria), 'junit_cases': len(cases), 'pngs': pngs,
-                      'files_searched': searched, 'secrets_searched': sorted(secrets), 'problems': problems}))
+                      'files_searched': searched, 'secrets_searched': sorted(k for k in secrets if k.startswith('SECRET_')),
+                      'hidden_searched': sorted(k for k in secrets if k.startswith('HIDDEN_')),
+                      'vvv_searched': any(p.endswith('-vvv.log') and os.path.getsize(p) > 0 for p in paths),
+                      'problems': problems}))
     return 1 if problems else 0
 
 

@@ -52,9 +52,6 @@ def iceberg_catalog_argument_spec():
     return spec
 
 
-CATALOG_OPTION_NAMES = tuple(iceberg_catalog_argument_spec().keys())
-
-
 def catalog_properties(params):
     """PyIceberg catalog properties for the connection options (pure; secrets included, never log the result)."""
     ctype = params.get('catalog_type') or 'rest'

@@ -20,7 +20,6 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.mode
     human_size,
     load_inputs,
     num,
-    nums,
     validate_thresholds,
 )
 
@@ -28,7 +27,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.mode
 PLOT_TITLES = {
     's3_latency.png': 'S3 latency distribution by operation',
     's3_throughput_by_size.png': 'S3 throughput by object size',
-    'step_timings.png': 'Timings per step',
+    'step_timings.png': 'Time per step (time inside the module)',
 }
 PLOT_COLORS = ('#4c72b0', '#55a868', '#c44e52', '#8172b2', '#ccb974', '#64b5cd')
 
@@ -98,80 +97,111 @@ def plot_s3_latency(figure_class, canvas_class, s3, thresholds, clean):
     return _png(fig, canvas_class)
 
 
-def plot_s3_throughput(figure_class, canvas_class, s3, clean):
-    baseline = as_dict(s3.get('baseline'))
-    groups = []  # (label, {op: MB/s})
+def throughput_points(baseline):
+    """[(size in bytes, {op: MB/s}, multipart)] of the throughput plot, smallest first: the sweep's sizes
+    (throughput_by_size), or for results without a sweep the small objects (ops/s x size) and the large one."""
+    points = []
+    for row in dicts(baseline.get('throughput_by_size')):
+        size = num(row.get('size_bytes'))
+        rates = dict((op, num(row.get('%s_mb_s' % op))) for op in ('put', 'get') if num(row.get('%s_mb_s' % op)) is not None)
+        if size and rates:
+            points.append((size, rates, bool(row.get('multipart'))))
+    if points:
+        return sorted(points, key=lambda p: p[0])
     size = num(baseline.get('object_size'))
     ops = as_dict(baseline.get('ops_per_second'))
-    small = {}
-    for op in ('put', 'get'):
-        rate = num(ops.get(op))
-        if size and rate is not None:
-            small[op] = rate * size / 1e6
+    small = dict((op, num(ops.get(op)) * size / 1e6) for op in ('put', 'get') if size and num(ops.get(op)) is not None)
     if small:
-        groups.append(('%s objects\n(sequential, ops/s x size)' % human_size(size), small))
+        points.append((size, small, False))
     large_size = num(baseline.get('large_object_size'))
     tput = as_dict(baseline.get('throughput_mb_s'))
     large = dict((op, num(tput.get(op))) for op in ('put', 'get') if num(tput.get(op)) is not None)
-    if large:
-        concurrency = baseline.get('concurrency')
-        groups.append(('%s objects\n(multipart%s)' % (
-            human_size(large_size) if large_size else 'large',
-            ', concurrency %s' % clean(str(concurrency)) if concurrency else ''), large))
-    if not groups:
+    if large and large_size:
+        points.append((large_size, large, True))
+    return sorted(points, key=lambda p: p[0])
+
+
+def plot_s3_throughput(figure_class, canvas_class, s3, clean):
+    baseline = as_dict(s3.get('baseline'))
+    points = throughput_points(baseline)
+    if not points:
         return None
-    fig = figure_class(figsize=(8, 5))
+    fig = figure_class(figsize=(9, 5))
     ax = fig.add_subplot(1, 1, 1)
-    width = 0.35
+    best = {}
     for index, op in enumerate(('put', 'get')):
-        xs = [i + (index - 0.5) * width for i in range(len(groups))]
-        values = [g[1].get(op) for g in groups]
-        bars = ax.bar(xs, [v or 0 for v in values], width, label=op.upper(), color=PLOT_COLORS[index])
-        _label_bars(ax, bars, [round(v, 2) if v is not None else None for v in values], '%s MB/s')
-    ax.set_xticks(range(len(groups)))
-    ax.set_xticklabels([g[0] for g in groups])
-    ax.set_xlabel('object size')
-    ax.set_ylabel('throughput (MB/s, 1 MB = 10^6 bytes, log scale)')
+        sel = [(p[0], p[1][op]) for p in points if op in p[1]]
+        if not sel:
+            continue
+        ax.plot([x for x, _v in sel], [v for _x, v in sel], marker='o', color=PLOT_COLORS[index], label=op.upper())
+        best[op] = max(v for _x, v in sel)
+        top = max(sel, key=lambda item: item[1])
+        ax.annotate('%s MB/s' % fmt_number(round(top[1], 1)), top, textcoords='offset points', xytext=(0, 6),
+                    ha='center', fontsize=7, color=PLOT_COLORS[index])
+        # Where the curve saturates: the smallest size reaching 90 % of the best rate.
+        sat = min(x for x, v in sel if v >= 0.9 * best[op])
+        ax.axvline(sat, color=PLOT_COLORS[index], linestyle=':', alpha=0.7)
+        ax.annotate('%s: 90%% of best from %s' % (op.upper(), human_size(sat)), (sat, best[op] * 0.9),
+                    textcoords='offset points', xytext=(4, -12 - 10 * index), fontsize=7, color=PLOT_COLORS[index])
+    ax.set_xscale('log', base=2)
     ax.set_yscale('log')
-    ax.set_title('S3 throughput by object size (PUT, GET)')
-    ax.grid(axis='y', alpha=0.3, which='both')
-    ax.legend(fontsize=8)
+    part_size = num(baseline.get('part_size'))
+    if part_size and any(p[2] for p in points):
+        ax.axvline(part_size, color='grey', linestyle='--', alpha=0.6)
+        ax.annotate('multipart from %s ' % human_size(part_size), (part_size, 0.02), xycoords=('data', 'axes fraction'),
+                    ha='right', fontsize=7, color='grey')
+    ax.set_xticks([p[0] for p in points])
+    ax.set_xticklabels([human_size(p[0]) for p in points], fontsize=7, rotation=30)
+    ax.minorticks_off()
+    concurrency = baseline.get('concurrency')
+    ax.set_xlabel('object size (one object per request; boto3 transfer%s)' % (
+        ', concurrency %s' % clean(str(concurrency)) if concurrency else ''))
+    ax.set_ylabel('throughput (MB/s, 1 MB = 10^6 bytes, log scale)')
+    ax.set_title('S3 throughput by object size (PUT, GET; median per size)')
+    ax.grid(alpha=0.3, which='both')
+    ax.legend(fontsize=8, loc='upper left')
     fig.tight_layout()
     return _png(fig, canvas_class)
 
 
+STEP_TIME_KIND = 'time inside the module (its elapsed_seconds, without Ansible and Python start-up)'
+
+
 def step_rows(inputs):
-    """(label, seconds, group) rows of the step timings plot."""
+    """(label, seconds, group) of the step timings plot: one row per step, each the time inside its module
+    (the module's elapsed_seconds, or the figure the module itself measured: a backup's dump, a restore)."""
     rows = []
     s3 = as_dict(inputs.get('s3_storage'))
-    phases = as_dict(as_dict(s3.get('baseline')).get('phase_seconds'))
-    for name in sorted(phases):
-        value = num(phases[name])
-        if value is not None:
-            rows.append(('S3 baseline: %s' % name.replace('_', ' '), value, '1.1 S3 storage'))
+    group = '1.1 S3 storage'
+    module_seconds = as_dict(s3.get('module_seconds'))
+    buckets = as_dict(module_seconds.get('buckets'))
+    bucket_seconds = [num(v) for v in buckets.values() if num(v) is not None]
+    if bucket_seconds:  # one step: the loop over the declared buckets
+        rows.append(('%d bucket(s) and their lifecycle rules' % len(bucket_seconds), sum(bucket_seconds), group))
+    checks = dicts(s3.get('checks'))
+    validation = num(module_seconds.get('validation'))
+    if validation is None and checks:
+        ms = [num(c.get('duration_ms')) for c in checks if num(c.get('duration_ms')) is not None]
+        validation = sum(ms) / 1000.0 if ms else None
+    if validation is not None:
+        rows.append(('S3 validation (%d checks, baseline included)' % len(checks) if checks else 'S3 validation',
+                     validation, group))
     ice = as_dict(inputs.get('iceberg_tables'))
-    timings = as_dict(ice.get('timings'))
     demo = as_dict(ice.get('demo'))
-    tables = dicts(ice.get('tables'))
+    scratch = as_dict(ice.get('scratch'))
     group = '1.3 Iceberg tables'
-    table_rows = [('create/converge %s' % t.get('table', '?'), num(t.get('seconds')), group) for t in tables]
-    table_rows = [r for r in table_rows if r[1] is not None]
-    if not table_rows and num(timings.get('create_table_seconds')) is not None:
-        table_rows = [('create/converge table (slowest)', num(timings['create_table_seconds']), group)]
-    rows += table_rows
-    evolve = num(timings.get('evolve_seconds'))
-    if evolve is None:
-        evolve = num(demo.get('evolve_seconds'))
-    if evolve is not None:
-        rows.append(('schema evolution (in module)', evolve, group))
-    tt = num(timings.get('time_travel_seconds'))
-    if tt is None:
-        tt = num(demo.get('time_travel_seconds'))
-    if tt is not None:
-        rows.append(('time-travel read', tt, group))
-    metadata = nums(timings.get('metadata_query_seconds'))
-    if metadata:
-        rows.append(('metadata query, slowest of %d (in module)' % len(metadata), max(metadata), group))
+    if num(scratch.get('create_module_seconds')) is not None:
+        rows.append(('create the scratch table (a new one each run)', num(scratch['create_module_seconds']), group))
+    for table in dicts(ice.get('tables')):
+        if num(table.get('module_seconds')) is not None:
+            rows.append(('converge table %s' % table.get('table', '?'), num(table['module_seconds']), group))
+    if num(demo.get('evolve_seconds')) is not None:
+        rows.append(('schema evolution (add a column, tag)', num(demo['evolve_seconds']), group))
+    if num(demo.get('time_travel_module_seconds')) is not None:
+        rows.append(('time-travel read of the tagged snapshot', num(demo['time_travel_module_seconds']), group))
+    if num(scratch.get('maintain_module_seconds')) is not None:
+        rows.append(('maintenance of the scratch table (expire, orphans)', num(scratch['maintain_module_seconds']),
+                     group))
     backup = as_dict(inputs.get('metastore_backup'))
     backups = dicts(backup.get('backups'))
     group = '1.4 metastore backup'
@@ -185,7 +215,7 @@ def step_rows(inputs):
         value = num(item.get('restore_seconds'))
         if value is not None:
             label = backup_label(backups[index], index) if index < len(backups) else '#%d' % (index + 1)
-            rows.append(('verify (restore) %s' % label, value, group))
+            rows.append(('restore and verify %s' % label, value, group))
     return rows
 
 
@@ -197,7 +227,7 @@ def plot_step_timings(figure_class, canvas_class, inputs, clean):
     for row in rows:
         if row[2] not in groups:
             groups.append(row[2])
-    fig = figure_class(figsize=(9, 1.6 + 0.38 * len(rows)))
+    fig = figure_class(figsize=(9, 1.8 + 0.38 * len(rows)))
     ax = fig.add_subplot(1, 1, 1)
     ys = list(range(len(rows)))[::-1]
     for gindex, group in enumerate(groups):
@@ -209,9 +239,9 @@ def plot_step_timings(figure_class, canvas_class, inputs, clean):
                         va='center', fontsize=7)
     ax.set_yticks(ys)
     ax.set_yticklabels([clean(r[0]) for r in rows], fontsize=8)
-    ax.set_xlabel('seconds (task wall time; "in module": time inside the module, without Python start-up)')
+    ax.set_xlabel('seconds: %s' % STEP_TIME_KIND, fontsize=9)
     ax.set_xlim(0, max(r[1] for r in rows) * 1.2 or 1)
-    ax.set_title('Timings per step')
+    ax.set_title('Time per step (each step: one module call)')
     ax.grid(axis='x', alpha=0.3)
     ax.legend(fontsize=8, loc='lower right')
     fig.tight_layout()

@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, dataplatform.lakehouse contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The performance baseline of the `performance` check (and of benchmarks/s3_baseline.py): latency statistics,
-small-object operations, large-object throughput through boto3's TransferConfig."""
+small-object operations, PUT/GET throughput by object size (a sweep, 4 KiB to 64 MiB) through boto3's TransferConfig."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -190,6 +190,49 @@ def measure_small_ops(client, bucket, prefix, object_size, iterations, concurren
     return lat, ops
 
 
+def sweep_iterations(size, part_size, large_iterations, large_object_size):
+    """How many times one size of the throughput sweep is put and got: objects that are transferred in one
+    request are latency-bound and cheap, so they get more repetitions (4 to 8, about 4 MiB moved at 1 MiB and more);
+    the multipart ones once, except large_object_size (large_iterations, its median is throughput_mb_s)."""
+    if size == large_object_size:
+        return max(1, int(large_iterations))
+    if size >= part_size:
+        return 1
+    return max(4, min(8, (4 * MIB) // max(1, size)))
+
+
+def measure_sweep(client, bucket, prefix, sizes, concurrency, part_size, large_iterations, large_object_size):
+    """PUT/GET throughput of one object at each size (upload_fileobj/download_fileobj with the same
+    TransferConfig: multipart from part_size on), to see where throughput stops growing with the size.
+    Returns (rows sorted by size, {size: measure_throughput result}, seconds spent generating data)."""
+    sizes = sorted(set(int(s) for s in sizes))
+    t0 = time.perf_counter()
+    data = payload(sizes[-1])
+    generation = time.perf_counter() - t0
+    view = memoryview(data)
+    rows, raw = [], {}
+    for size in sizes:
+        key = '%ssize-%d.bin' % (prefix, size)
+        tp = measure_throughput(client, bucket, key, view[:size].tobytes() if size < len(data) else data,
+                                concurrency, part_size, sweep_iterations(size, part_size, large_iterations, large_object_size))
+        client.delete_object(Bucket=bucket, Key=key)
+        raw[size] = tp
+        rows.append(dict(size_bytes=size, iterations=tp['iterations'], multipart=size >= part_size,
+                         put_mb_s=tp['put_mb_s'], get_mb_s=tp['get_mb_s'],
+                         put_p50_ms=round(percentile(tp['put_s'], 50) * 1000.0, 3),
+                         get_p50_ms=round(percentile(tp['get_s'], 50) * 1000.0, 3)))
+    return rows, raw, generation
+
+
+def saturation(rows, op, fraction=0.9):
+    """The smallest size whose `op` throughput reaches `fraction` of the best one measured (None without data)."""
+    values = [(r['size_bytes'], r.get('%s_mb_s' % op)) for r in rows if r.get('%s_mb_s' % op) is not None]
+    if not values:
+        return None
+    best = max(v for _s, v in values)
+    return min(s for s, v in values if v >= fraction * best)
+
+
 def run_baseline(client, bucket, prefix, options):
     """The performance baseline used by the `performance` check (and the benchmark)."""
     opts = dict(BASELINE_DEFAULTS)
@@ -201,31 +244,36 @@ def run_baseline(client, bucket, prefix, options):
     t_small = clock() - t_small
     mixed_s = ops.pop('mixed_concurrent_seconds')
     all_small = [s for values in lat.values() for s in values]
-    t_data = clock()
-    data = payload(int(opts['large_object_size']))
-    t_data = clock() - t_data
-    t_large = clock()
-    tp = measure_throughput(client, bucket, prefix + 'large/object.bin', data, opts['concurrency'],
-                            opts['part_size'], opts['large_iterations'])
-    t_large = clock() - t_large
-    client.delete_object(Bucket=bucket, Key=prefix + 'large/object.bin')
+    large = int(opts['large_object_size'])
+    sizes = list(opts['throughput_sizes'] or []) + [large]
+    t_sweep = clock()
+    rows, raw, t_data = measure_sweep(client, bucket, prefix + 'sweep/', sizes, opts['concurrency'],
+                                      opts['part_size'], opts['large_iterations'], large)
+    t_sweep = clock() - t_sweep
+    tp = raw[large]
     return dict(
         phase_seconds=dict(small_sequential=round(t_small - mixed_s, 4), small_timed=round(sum(all_small), 4),
-                           mixed_concurrent=mixed_s, large_data_generation=round(t_data, 4),
-                           large_transfers=round(t_large, 4),
-                           large_timed=round(sum(tp['put_s']) + sum(tp['get_s']), 4)),
+                           mixed_concurrent=mixed_s, throughput_data_generation=round(t_data, 4),
+                           throughput_sweep=round(t_sweep - t_data, 4),
+                           throughput_timed=round(sum(sum(r['put_s']) + sum(r['get_s']) for r in raw.values()), 4)),
         object_size=int(opts['object_size']), iterations=int(opts['iterations']),
-        concurrency=int(opts['concurrency']), large_object_size=int(opts['large_object_size']),
+        concurrency=int(opts['concurrency']), large_object_size=large,
         large_iterations=int(opts['large_iterations']), part_size=int(opts['part_size']),
         latency_ms=dict((op, latency_stats(v)) for op, v in lat.items()),
         ops_per_second=ops,
         throughput_mb_s=dict(put=tp['put_mb_s'], get=tp['get_mb_s']),
         large_transfer_seconds=dict(put=tp['put_s'], get=tp['get_s']),
+        throughput_by_size=rows,
+        saturation_size_bytes=dict(put=saturation(rows, 'put'), get=saturation(rows, 'get')),
         max_op_seconds=round(max(all_small), 4) if all_small else None,
         threshold_seconds=float(opts['max_op_seconds']),
         within_threshold=bool(all_small) and max(all_small) <= float(opts['max_op_seconds']),
     )
 
+
+# The throughput sweep: 4 KiB to 64 MiB by factors of 4, and 8 and 32 MiB around the default part size, where the
+# transfer becomes multipart; large_object_size is always measured too (throughput_mb_s is its figure).
+THROUGHPUT_SIZES = [4096, 16384, 65536, 262144, MIB, 4 * MIB, 8 * MIB, 16 * MIB, 32 * MIB, 64 * MIB]
 
 BASELINE_DEFAULTS = dict(
     object_size=4096,
@@ -234,5 +282,6 @@ BASELINE_DEFAULTS = dict(
     large_object_size=32 * MIB,
     large_iterations=2,
     part_size=8 * MIB,
+    throughput_sizes=THROUGHPUT_SIZES,
     max_op_seconds=5.0,
 )

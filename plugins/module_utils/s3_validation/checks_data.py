@@ -142,6 +142,11 @@ class DataChecks(object):
                       baseline['large_object_size'] // MIB, baseline['large_iterations'], baseline['concurrency'],
                       baseline['throughput_mb_s']['put'], baseline['throughput_mb_s']['get'],
                       baseline['ops_per_second']['mixed_concurrent']))
+        sat = baseline.get('saturation_size_bytes') or {}
+        if baseline.get('throughput_by_size'):
+            detail += '; throughput by size %d B..%d B, 90%% of the best from put %s B, get %s B' % (
+                baseline['throughput_by_size'][0]['size_bytes'], baseline['throughput_by_size'][-1]['size_bytes'],
+                sat.get('put'), sat.get('get'))
         if not baseline['within_threshold']:
             raise CheckOutcome(FAIL, 'slowest small-object operation took %.2f s (> %.1f s threshold); %s' % (
                 baseline['max_op_seconds'], baseline['threshold_seconds'], detail),

@@ -402,11 +402,49 @@ def test_plots_absent_without_data(results):
 
 
 def test_step_rows(results):
-    labels = [r[0] for r in charts.step_rows(results)]
-    assert 'S3 baseline: small timed' in labels
-    assert 'create/converge lakehouse.sample_data' in labels
-    assert 'time-travel read' in labels and 'schema evolution (in module)' in labels
-    assert 'backup polaris' in labels and 'verify (restore) iceberg_catalog' in labels
+    """One kind of time (inside the module) for every step, the S3 validation included; each step once (issue 17)."""
+    rows = charts.step_rows(results)
+    labels = [r[0] for r in rows]
+    assert len(labels) == len(set(labels))
+    assert [r[2] for r in rows] == sorted(r[2] for r in rows)  # grouped by objective, in order
+    assert [r for r in rows if r[2] == '1.1 S3 storage'][-1][0].startswith('S3 validation (')
+    # The largest step is there, with the module's own elapsed_seconds, and is the largest bar.
+    assert max(rows, key=lambda r: r[1])[0].startswith('S3 validation')
+    assert max(r[1] for r in rows) == results['s3_storage']['module_seconds']['validation']
+    # No sub-phases of a step next to the step (the old plot had "S3 baseline: small timed" and "small sequential").
+    assert not [label for label in labels if 'baseline:' in label or 'timed' in label or 'slowest' in label]
+    assert 'converge table lakehouse.sample_data' in labels
+    assert 'time-travel read of the tagged snapshot' in labels and 'schema evolution (add a column, tag)' in labels
+    assert 'backup polaris' in labels and 'restore and verify iceberg_catalog' in labels
+    # Time inside the module, not the task's wall time (seconds 2.448 vs module_seconds 0.623 in the fixture).
+    converge = [r for r in rows if r[0] == 'converge table lakehouse.sample_data'][0]
+    assert converge[1] == results['iceberg_tables']['tables'][0]['module_seconds']
+    assert 'time inside the module' in charts.STEP_TIME_KIND
+
+
+def test_step_rows_without_module_seconds_sum_the_checks(results):
+    del results['s3_storage']['module_seconds']
+    rows = dict((r[0], r[1]) for r in charts.step_rows(results))
+    checks = results['s3_storage']['checks']
+    assert rows['S3 validation (%d checks, baseline included)' % len(checks)] == pytest.approx(
+        sum(c['duration_ms'] for c in checks) / 1000.0)
+
+
+def test_throughput_by_size_from_4_kib_to_64_mib(results):
+    points = charts.throughput_points(results['s3_storage']['baseline'])
+    sizes = [p[0] for p in points]
+    assert sizes[0] == 4096 and sizes[-1] == 64 * 1024 * 1024 and len(sizes) >= 8
+    assert sizes == sorted(set(sizes))
+    assert all(set(p[1]) == {'put', 'get'} for p in points)
+    assert [p[2] for p in points] == [s >= results['s3_storage']['baseline']['part_size'] for s in sizes]
+
+
+def test_throughput_points_of_results_without_a_sweep(results):
+    base = results['s3_storage']['baseline']
+    del base['throughput_by_size']
+    points = charts.throughput_points(base)
+    assert [p[0] for p in points] == [base['object_size'], base['large_object_size']]
+    assert points[1][1] == base['throughput_mb_s']
 
 
 # ------------------------------------------------------------------------------------------- files
