@@ -8,9 +8,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.entities import (
-    catalog_view, grants_view,
+    CATALOG_ADMIN, ROOT_PRINCIPAL, SERVICE_ADMIN, STORAGE_FIELDS, catalog_view, grants_view,
 )
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.grants import sort_keys
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.grants import (
+    PolarisInputError, sort_keys,
+)
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.principals import (
     principal_role_view, principal_view,
 )
@@ -98,3 +100,103 @@ def setup_document(realm, grant_sets):
             entry['namespaces'] = [dict(name=name) for name in catalog['namespaces']]
         catalogs.append(entry)
     return {'principals': principals, 'principal_roles': principal_roles, 'catalogs': catalogs}
+
+
+# Catalog keys of the setup format besides the storage fields (the storage fields are STORAGE_FIELDS' options).
+_CATALOG_KEYS = ('name', 'type', 'storage_type', 'default_base_location', 'allowed_locations', 'properties', 'roles',
+                 'namespaces')
+_STORAGE_OPTIONS = tuple(option for option, dummy in STORAGE_FIELDS if option != 'allowed_locations')
+
+
+def _strings(value):
+    return dict((str(key), str(item)) for key, item in (value or {}).items())
+
+
+def _where(kind, name):
+    return 'polaris setup file: %s %r' % (kind, name)
+
+
+def setup_desired(document):
+    """The inverse of setup_document: a ``polaris setup apply`` document as the role's desired state.
+
+    Returns {catalogs, principal_roles, principals, namespaces} in the role's (the modules') format: catalogs as
+    polaris_catalog takes them (catalog_admin left to Polaris), principal roles with the catalog roles the file
+    assigns to them (``assign_to``), principals with their principal roles; the root principal and service_admin are
+    Polaris's own and left out. ``namespaces`` lists ``catalog.namespace`` of the file: the modules create none
+    (namespaces are data). Raises PolarisInputError (one line) on what the modules cannot converge, before anything
+    is written.
+    """
+    if not isinstance(document, dict):
+        raise PolarisInputError('polaris setup file: expected a mapping with principals, principal_roles and catalogs, '
+                                'got %s.' % type(document).__name__)
+    unknown = sorted(set(document) - set(('principals', 'principal_roles', 'catalogs')))
+    if unknown:
+        raise PolarisInputError('polaris setup file: %s not supported by the polaris role (it converges principals, '
+                                'principal_roles and catalogs); remove them.' % ', '.join(unknown))
+    principal_roles, assigned = [], {}
+    for entry in document.get('principal_roles') or []:
+        role = entry if isinstance(entry, dict) else {'name': entry}
+        if role.get('name') == SERVICE_ADMIN:
+            continue
+        principal_roles.append({'name': str(role.get('name')), 'properties': _strings(role.get('properties')),
+                                'catalog_roles': []})
+    catalogs, namespaces = [], []
+    for entry in document.get('catalogs') or []:
+        name = entry.get('name')
+        unknown = sorted(set(entry) - set(_CATALOG_KEYS) - set(_STORAGE_OPTIONS))
+        if unknown:
+            raise PolarisInputError('%s: %s cannot be converged by polaris_catalog (storage options it takes: %s); '
+                                    'remove them.' % (_where('catalog', name), ', '.join(unknown),
+                                                      ', '.join(_STORAGE_OPTIONS)))
+        storage = {'type': str(entry.get('storage_type') or 's3').lower(),
+                   'allowed_locations': list(entry.get('allowed_locations') or [])}
+        for option in _STORAGE_OPTIONS:
+            if option in entry:
+                storage[option] = entry[option]
+        catalog_roles = []
+        for role_name, info in sorted((entry.get('roles') or {}).items()):
+            info = info or {}
+            for principal_role in info.get('assign_to') or []:
+                if principal_role != SERVICE_ADMIN:
+                    assigned.setdefault(principal_role, []).append({'catalog': name, 'role': role_name})
+            if role_name == CATALOG_ADMIN:
+                continue
+            if info.get('properties'):
+                raise PolarisInputError('%s: catalog role %r has properties, which polaris_catalog does not manage; '
+                                        'remove them.' % (_where('catalog', name), role_name))
+            privileges = info.get('privileges') or {}
+            unknown = sorted(set(privileges) - set(('catalog', 'namespace')))
+            if unknown:
+                raise PolarisInputError('%s: catalog role %r: %s privileges have no place in the setup format (the '
+                                        'official CLI ignores them); declare them with polaris_catalog.'
+                                        % (_where('catalog', name), role_name, ', '.join(unknown)))
+            grants = [{'type': 'catalog', 'privilege': privilege} for privilege in privileges.get('catalog') or []]
+            for namespace, names in sorted((privileges.get('namespace') or {}).items()):
+                grants.extend({'type': 'namespace', 'namespace': namespace, 'privilege': privilege}
+                              for privilege in names or [])
+            catalog_roles.append({'name': role_name, 'grants': grants})
+        catalogs.append({'name': name, 'type': str(entry.get('type') or 'internal').lower(),
+                         'default_base_location': entry.get('default_base_location'),
+                         'properties': _strings(entry.get('properties')), 'storage': storage,
+                         'catalog_roles': catalog_roles})
+        namespaces.extend('%s.%s' % (name, (item or {}).get('name') if isinstance(item, dict) else item)
+                          for item in entry.get('namespaces') or [])
+    known = set(role['name'] for role in principal_roles)
+    for role in principal_roles:
+        role['catalog_roles'] = sorted(assigned.pop(role['name'], []), key=lambda pair: (pair['catalog'], pair['role']))
+    if assigned:
+        raise PolarisInputError('polaris setup file: catalog roles are assigned to principal roles it does not list '
+                                '(%s); add them to principal_roles.' % ', '.join(sorted(assigned)))
+    principals = []
+    for name, info in sorted((document.get('principals') or {}).items()):
+        if name == ROOT_PRINCIPAL:
+            continue
+        info = info or {}
+        roles = [role for role in info.get('roles') or [] if role != SERVICE_ADMIN]
+        missing = sorted(set(roles) - known)
+        if missing:
+            raise PolarisInputError('%s: principal roles %s are not in principal_roles; add them.'
+                                    % (_where('principal', name), ', '.join(missing)))
+        principals.append({'name': name, 'properties': _strings(info.get('properties')), 'principal_roles': roles})
+    return {'catalogs': catalogs, 'principal_roles': principal_roles, 'principals': principals,
+            'namespaces': namespaces}

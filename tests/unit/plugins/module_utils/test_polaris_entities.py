@@ -13,7 +13,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.ent
     Polaris, check_name, location_allowed, ns_path, plan_properties, role_grants, storage_changes,
     storage_request, string_properties,
 )
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.export import setup_document
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.export import setup_desired, setup_document
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.grants import (
     PRIVILEGES, PolarisInputError, grant_body, grant_dict, grant_key, grant_text, key_from_api, namespace_levels,
     plan_set,
@@ -223,6 +223,48 @@ def test_setup_document_has_the_cli_structure():
     assert catalog['roles'] == {'w': {'assign_to': ['pr'], 'privileges': {'catalog': ['TABLE_LIST'],
                                                                           'namespace': {'a.b': ['TABLE_READ_DATA']}}}}
     assert catalog['namespaces'] == [{'name': 'a'}, {'name': 'a.b'}]
+
+
+def test_setup_desired_inverts_setup_document():
+    realm = {
+        'principals': [{'name': 'p', 'properties': {'team': 'x'}, 'principal_roles': ['pr']},
+                       {'name': 'root', 'properties': {}, 'principal_roles': ['service_admin']}],
+        'principal_roles': [{'name': 'pr', 'properties': {}, 'catalog_roles': [{'catalog': 'c', 'role': 'w'}]},
+                            {'name': 'service_admin', 'properties': {}, 'catalog_roles': []}],
+        'catalogs': [{'name': 'c', 'type': 'internal', 'default_base_location': 's3://b/wh', 'properties': {'k': 'v'},
+                      'storage': {'type': 's3', 'allowed_locations': ['s3://b/wh'], 'endpoint': 'http://e',
+                                  'path_style_access': True, 'sts_unavailable': True},
+                      'catalog_roles': [{'name': 'w', 'properties': {}, 'grants': []},
+                                        {'name': 'catalog_admin', 'properties': {}, 'grants': []}],
+                      'namespaces': ['a']}],
+    }
+    grants = {('c', 'w'): {('catalog', 'TABLE_LIST', (), None), ('namespace', 'TABLE_READ_DATA', ('a',), None)},
+              ('c', 'catalog_admin'): {('catalog', 'CATALOG_MANAGE_ACCESS', (), None)}}
+    desired = setup_desired(setup_document(realm, grants))
+    assert desired['principals'] == [{'name': 'p', 'properties': {'team': 'x'}, 'principal_roles': ['pr']}]
+    assert desired['principal_roles'] == [{'name': 'pr', 'properties': {}, 'catalog_roles': [{'catalog': 'c', 'role': 'w'}]}]
+    catalog = desired['catalogs'][0]
+    assert catalog['storage'] == {'type': 's3', 'allowed_locations': ['s3://b/wh'], 'endpoint': 'http://e',
+                                  'path_style_access': True, 'sts_unavailable': True}
+    assert catalog['properties'] == {'k': 'v'} and catalog['default_base_location'] == 's3://b/wh'
+    assert catalog['catalog_roles'] == [{'name': 'w', 'grants': [
+        {'type': 'catalog', 'privilege': 'TABLE_LIST'},
+        {'type': 'namespace', 'namespace': 'a', 'privilege': 'TABLE_READ_DATA'}]}]
+    assert desired['namespaces'] == ['c.a']
+
+
+@pytest.mark.parametrize('document, message', [
+    ({'policies': []}, 'policies not supported'),
+    ({'catalogs': [{'name': 'c', 'kms_unavailable': True}]}, 'kms_unavailable cannot be converged'),
+    ({'catalogs': [{'name': 'c', 'roles': {'r': {'privileges': {'table': {}}}}}]}, 'table privileges'),
+    ({'catalogs': [{'name': 'c', 'roles': {'r': {'assign_to': ['ghost']}}}]}, 'principal roles it does not list (ghost)'),
+    ({'principals': {'p': {'roles': ['ghost']}}}, "principal 'p': principal roles ghost"),
+    (['not', 'a', 'mapping'], 'expected a mapping'),
+])
+def test_setup_desired_refuses_what_the_modules_cannot_converge(document, message):
+    with pytest.raises(PolarisInputError) as error:
+        setup_desired(document)
+    assert message in str(error.value) and '\n' not in str(error.value)
 
 
 def test_vault_format_is_ansible_vaults():
