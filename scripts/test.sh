@@ -33,6 +33,14 @@ stage() {  # stage NAME COMMAND...: run, time and record one stage
 }
 
 run_lint() {
+  # ansible-lint always searches ~/.ansible/collections, ahead of the checkout: an installed copy of this collection
+  # there (older Molecule runs' prerun made one) is linted against instead of the code here, and a module added since
+  # then "cannot be resolved". Only a copy installed by ansible-galaxy (it has MANIFEST.json) is removed.
+  local installed=$HOME/.ansible/collections/ansible_collections/dataplatform/lakehouse
+  if [ -f "$installed/MANIFEST.json" ] && [ ! -L "$installed" ]; then
+    echo "removing the installed copy $installed (it shadows this checkout for ansible-lint)"
+    rm -rf "$installed"
+  fi
   ansible-lint --profile production --offline || return 1
   # Changelog fragments follow antsibull-changelog's rules (sections, add object.role/playbook, no new modules).
   command -v antsibull-changelog >/dev/null || { echo "antsibull-changelog missing: pip install -r requirements-test.txt"; return 1; }
