@@ -167,6 +167,30 @@ def plot_s3_throughput(figure_class, canvas_class, s3, clean):
 STEP_TIME_KIND = 'time inside the module (its elapsed_seconds, without Ansible and Python start-up)'
 
 
+# Objective 1.2's steps in polaris.json's module_seconds: (key, label; %d is the count in `converged`).
+POLARIS_STEPS = (
+    ('health', 'Polaris health and metrics', None),
+    ('catalogs', 'converge %d catalog(s), their roles and grants', 'catalogs'),
+    ('principal_roles', 'converge %d principal role(s)', 'principal_roles'),
+    ('principals', 'converge %d principal(s)', 'principals'),
+    ('write_through_polaris', 'write a table through Polaris (catalog principal)', None),
+    ('read_back', 'read it back (read-only principal)', None),
+    ('metadata_timing', 'metadata calls measured (p50/p95)', None),
+)
+
+
+def polaris_step_rows(polaris):
+    rows = []
+    module_seconds = as_dict(polaris.get('module_seconds'))
+    converged = as_dict(polaris.get('converged'))
+    for key, label, count_key in POLARIS_STEPS:
+        value = num(module_seconds.get(key))
+        if value is None or (count_key and not num(converged.get(count_key))):
+            continue
+        rows.append((label % int(num(converged[count_key])) if count_key else label, value, '1.2 Polaris catalog'))
+    return rows
+
+
 def step_rows(inputs):
     """(label, seconds, group) of the step timings plot: one row per step, each the time inside its module
     (the module's elapsed_seconds, or the figure the module itself measured: a backup's dump, a restore)."""
@@ -186,6 +210,7 @@ def step_rows(inputs):
     if validation is not None:
         rows.append(('S3 validation (%d checks, baseline included)' % len(checks) if checks else 'S3 validation',
                      validation, group))
+    rows.extend(polaris_step_rows(as_dict(inputs.get('polaris'))))
     ice = as_dict(inputs.get('iceberg_tables'))
     demo = as_dict(ice.get('demo'))
     scratch = as_dict(ice.get('scratch'))

@@ -613,3 +613,22 @@ def test_the_report_link_is_not_named_like_the_results_dir(tmp_path):
     assert os.readlink(str(tmp_path / 'report')) == '20260101T000000Z'
     assert not os.path.lexists(str(tmp_path / 'last'))
     assert model.LATEST_LINK not in ('last', 'latest')
+
+
+def test_step_rows_of_objective_1_2(results):
+    """Objective 1.2's steps are in the step chart, each with its module's own time; a step of nothing is left out."""
+    rows = [r for r in charts.step_rows(results) if r[2] == '1.2 Polaris catalog']
+    labels = dict((r[0], r[1]) for r in rows)
+    seconds = results['polaris']['module_seconds']
+    assert labels['converge 1 catalog(s), their roles and grants'] == seconds['catalogs']
+    assert labels['converge 2 principal role(s)'] == seconds['principal_roles']
+    assert labels['write a table through Polaris (catalog principal)'] == seconds['write_through_polaris']
+    assert labels['metadata calls measured (p50/p95)'] == seconds['metadata_timing']
+    # principals: 0 converged in the fixture, so no bar for them
+    assert not [label for label in labels if 'principal(s)' in label]
+    # in the phase's order: after 1.1, before 1.3
+    groups = [r[2] for r in charts.step_rows(results)]
+    assert groups.index('1.2 Polaris catalog') > groups.index('1.1 S3 storage')
+    assert groups.index('1.2 Polaris catalog') < groups.index('1.3 Iceberg tables')
+    del results['polaris']['module_seconds']
+    assert not [r for r in charts.step_rows(results) if r[2] == '1.2 Polaris catalog']
