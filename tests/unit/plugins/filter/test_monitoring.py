@@ -120,3 +120,18 @@ def test_dashboard_queries_errors():
         dashboard_queries({'panels': [{'title': 'A', 'targets': []}]}, 'd')
     rows = {'panels': [{'type': 'row', 'title': 'r', 'panels': [{'title': 'B', 'targets': [{'expr': 'up'}]}]}]}
     assert dashboard_query_list(rows, 'd') == [{'dashboard': 'd', 'panel': 'B', 'expr': 'up'}]
+
+
+def test_shipped_dashboards_parse_and_have_queries():
+    names = sorted(n for n in os.listdir(DASHBOARDS) if n.endswith('.json')) if os.path.isdir(DASHBOARDS) else []
+    assert names, 'no dashboards in roles/monitoring/files/dashboards'
+    for name in names:
+        with open(os.path.join(DASHBOARDS, name)) as handle:
+            dashboard = json.load(handle)
+        assert dashboard.get('uid') and dashboard.get('title'), name
+        assert dashboard_queries(dashboard, name)
+
+
+def test_every_alert_has_a_runbook():
+    for name in alert_names(load(SOURCE)):
+        assert os.path.isfile(os.path.join(RUNBOOKS, name + '.md')), 'no runbook docs/operations/alerts/%s.md' % name
