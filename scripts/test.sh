@@ -2,7 +2,8 @@
 # The whole test suite (what `make test` and CI run), in stages:
 #   lint         ansible-lint, production profile
 #   sanity       ansible-test sanity (on a copy placed at ansible_collections/dataplatform/lakehouse)
-#   units        pytest tests/unit
+#   units        pytest tests/unit (with `promtool check rules` and `promtool test rules` of the alert rules:
+#                tests/unit/plugins/filter/test_monitoring.py; promtool from the Debian package prometheus)
 #   molecule     Molecule scenarios against the REAL local stack (brings the stack up: Ceph RGW, PostgreSQL)
 #   integration  module integration targets against the same stack
 # `scripts/test.sh units molecule` runs only those stages. Every stage runs even when an earlier one failed;

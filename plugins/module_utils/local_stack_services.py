@@ -9,14 +9,15 @@ __metaclass__ = type
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_ceph import CephService
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_kubernetes import KubernetesService
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_monitoring import MonitoringService
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_polaris import PolarisService
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_postgresql import PostgresqlService
 
 # Written into the state directory on first start; `absent` refuses to delete a directory without it.
 STATE_MARKER = '.dataplatform-lakehouse-stack'
 
-# kubernetes last: started after the others, stopped before them.
-SERVICE_ORDER = ('postgresql', 'ceph', 'polaris', 'kubernetes')
+# monitoring after what it scrapes; kubernetes last: started after the others, stopped before them.
+SERVICE_ORDER = ('postgresql', 'ceph', 'polaris', 'monitoring', 'kubernetes')
 
 
 def build_services(params):
@@ -39,6 +40,14 @@ def build_services(params):
         token_lifetime=params.get('polaris_token_lifetime') or 'PT1H', start_timeout=params['start_timeout'],
         log_lines=params['log_lines'])
     by_name = dict(postgresql=postgresql, ceph=ceph, polaris=polaris)
+    reserved = {params['rgw_port']: 'rgw_port', params['ceph_mon_port']: 'ceph_mon_port',
+                params['postgresql_port']: 'postgresql_port', params['polaris_port']: 'polaris_port',
+                params['polaris_management_port']: 'polaris_management_port'}
+    if 'monitoring' in params['services']:
+        by_name['monitoring'] = MonitoringService(
+            state_dir, ceph=ceph, postgresql=postgresql, host=host, ports=params.get('monitoring_ports'),
+            config_dir=params.get('monitoring_config_dir'), ceph_mgr=params.get('monitoring_ceph_mgr', True),
+            start_timeout=params['start_timeout'], log_lines=params['log_lines'], reserved_ports=reserved)
     if 'kubernetes' in params['services']:
         by_name['kubernetes'] = KubernetesService(
             state_dir, bin_dir=params.get('kubernetes_bin_dir'), host=host, ports=params.get('kubernetes_ports'),

@@ -55,9 +55,13 @@ options:
         kube-scheduler, kwok with one fake node, and with O(kubernetes_flux) Flux's source-controller and
         helm-controller); it starts after the others and stops before them. Its pods are simulated by kwok, no
         container runs. See C(docs/local-kubernetes.md).
+      - V(monitoring) (opt-in) is Prometheus, Alertmanager, the blackbox exporter (probes the S3 endpoint),
+        prometheus-postgres-exporter, prometheus-node-exporter and, with O(monitoring_ceph_mgr), ceph-mgr with its
+        prometheus module; it runs the configuration the C(dataplatform.lakehouse.monitoring) role renders into
+        O(monitoring_config_dir). See C(docs/operations/README.md).
     type: list
     elements: str
-    choices: [postgresql, ceph, polaris, kubernetes]
+    choices: [postgresql, ceph, polaris, monitoring, kubernetes]
     default: [postgresql, ceph, polaris]
   bind_address:
     description: Loopback address every service binds to.
@@ -189,6 +193,28 @@ options:
     type: list
     elements: path
     default: []
+  monitoring_ports:
+    description:
+      - Loopback ports of the monitoring components; a key not given keeps its default. None may be a port of the
+        other services.
+    type: dict
+    suboptions:
+      prometheus: {description: Prometheus (web and API)., type: int, default: 19090}
+      alertmanager: {description: Alertmanager (web and API)., type: int, default: 19093}
+      blackbox_exporter: {description: The blackbox exporter., type: int, default: 19115}
+      postgres_exporter: {description: prometheus-postgres-exporter., type: int, default: 19187}
+      node_exporter: {description: prometheus-node-exporter., type: int, default: 19100}
+      ceph_mgr: {description: The ceph-mgr prometheus module., type: int, default: 19283}
+  monitoring_config_dir:
+    description:
+      - Directory with C(prometheus.yml), C(rules/lakehouse.rules.yml), C(alertmanager.yml) and C(blackbox.yml)
+        (rendered by the C(dataplatform.lakehouse.monitoring) role). Default C(<state_dir>/monitoring/config).
+      - A changed file restarts the component that reads it.
+    type: path
+  monitoring_ceph_mgr:
+    description: Also run ceph-mgr (with its prometheus module) against the stack's Ceph cluster.
+    type: bool
+    default: true
   start_timeout:
     description: Seconds to wait for each service to become healthy.
     type: int
@@ -292,6 +318,9 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_proce
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_kubernetes import (
     DEFAULT_PORTS as KUBERNETES_PORTS,
 )
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_monitoring import (
+    DEFAULT_PORTS as MONITORING_PORTS,
+)
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import LakehouseModule
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_services import (
     STATE_MARKER, build_services,
@@ -310,7 +339,8 @@ def main():
         argument_spec=dict(
             state=dict(type='str', default='started', choices=['started', 'stopped', 'absent', 'status']),
             state_dir=dict(type='path', required=True),
-            services=dict(type='list', elements='str', choices=['postgresql', 'ceph', 'polaris', 'kubernetes'],
+            services=dict(type='list', elements='str',
+                          choices=['postgresql', 'ceph', 'polaris', 'monitoring', 'kubernetes'],
                           default=['postgresql', 'ceph', 'polaris']),
             bind_address=dict(type='str', default='127.0.0.1'),
             rgw_port=dict(type='int', default=7480),
@@ -338,6 +368,10 @@ def main():
             kubernetes_chart_repository_dir=dict(type='path'),
             kubernetes_crd_files=dict(type='list', elements='path', default=[]),
             kubernetes_kwok_stage_files=dict(type='list', elements='path', default=[]),
+            monitoring_ports=dict(type='dict', options=dict(
+                (key, dict(type='int', default=value)) for key, value in MONITORING_PORTS.items())),
+            monitoring_config_dir=dict(type='path'),
+            monitoring_ceph_mgr=dict(type='bool', default=True),
             start_timeout=dict(type='int', default=240),
             log_lines=dict(type='int', default=20),
         ),
