@@ -479,8 +479,9 @@ def main(argv=None):
     try:
         for ident, name in enumerate(args.template + args.repeat, start=1):
             jobs.append(run_job(definitions, name, work_dir, credential_inputs, overrides, ident))
-            print('job %d %s: %s, %d events, changed %s' % (ident, name, jobs[-1]['status'], jobs[-1]['events'],
-                                                             jobs[-1]['stats'].get('changed')), file=sys.stderr)
+            print('job %d %s: %s, %d events, changed %s'
+                  % (ident, name, jobs[-1]['status'], jobs[-1]['events'], jobs[-1]['stats'].get('changed')),
+                  file=sys.stderr)
     except AwxJobError as exc:
         print(str(exc), file=sys.stderr)
         return 1
