@@ -91,6 +91,29 @@ class PolarisService(object):
         except PolarisError:
             return None
 
+    def _first_token(self, creds, timeout=60):
+        """The root principal's first token after start-up: refused credentials fail at once, anything else
+        (a timeout or 5xx of a JVM still warming up on a loaded machine) is retried for `timeout` seconds."""
+        last = []
+
+        def attempt():
+            try:
+                return self._client(creds).token()
+            except PolarisError as exc:
+                if exc.status in (400, 401, 403):
+                    raise StackError('Polaris is up but refuses the root credentials of %s for realm %s (%s); if '
+                                     'the database was restored from another stack, restore its credentials file '
+                                     'too, or remove the stack (local_stack_state=absent) to start over.'
+                                     % (self.credentials_file, self.realm, exc), service=self.name)
+                last[:] = [exc]
+                return None
+        token, dummy = wait_until(attempt, timeout, interval=2.0, alive=lambda: self._pid() is not None)
+        if not token:
+            raise StackError('Polaris is ready but gave no token to the root principal within %ds (%s); see %s.'
+                             % (timeout, last[0] if last else 'the process exited', self.log_file),
+                             service=self.name)
+        return token
+
     def healthy(self):
         return self.ready() and self.token() is not None
 
@@ -215,11 +238,8 @@ class PolarisService(object):
                   cwd=self.work_dir)
             write_private_file(self.settings_file, json.dumps(self.settings()) + '\n')
         ok, dummy = wait_until(self.ready, self.start_timeout, interval=1.0, alive=lambda: self._pid() is not None)
-        if ok and self.token() is None:
-            raise StackError('Polaris is up but refuses the root credentials of %s for realm %s (no token); if the '
-                             'database was restored from another stack, restore its credentials file too, or remove '
-                             'the stack (local_stack_state=absent) to start over.'
-                             % (self.credentials_file, self.realm), service=self.name)
+        if ok:
+            self._first_token(creds)
         if not ok:
             running = self._pid() is not None
             reason = ('did not become ready within %ds' % self.start_timeout) if running else 'exited during start-up'

@@ -1,4 +1,4 @@
-"""Units for the Polaris service's process identity and facts (the server itself cannot run on CI machines)."""
+"""Units for the Polaris service's process identity, facts and first token (the server itself runs in the integration stages)."""
 import os
 import subprocess
 import sys
@@ -57,3 +57,58 @@ def test_facts_name_files_not_secrets(tmp_path):
     assert facts['health_uri'] == 'http://127.0.0.1:8182/q/health/ready'
     assert facts['credentials_file'].endswith('credentials/polaris.json')
     assert not any('secret' in key for key in facts)
+
+
+class FlakyTokens(object):
+    """Stands in for PolarisClient.token(): the given outcomes in order (an exception is raised)."""
+
+    def __init__(self, outcomes):
+        self.outcomes = list(outcomes)
+        self.calls = 0
+
+    def token(self):
+        self.calls += 1
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+
+def first_token(tmp_path, monkeypatch, outcomes, timeout=10):
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils import local_stack_polaris as lsp
+    service = make(tmp_path)
+    tokens = FlakyTokens(outcomes)
+    monkeypatch.setattr(service, '_client', lambda creds=None: tokens)
+    monkeypatch.setattr(service, '_pid', lambda: 4242)
+    monkeypatch.setattr(lsp, 'wait_until', lambda predicate, timeout, interval=0, alive=None: (
+        next((v for v in (predicate() for unused in range(len(outcomes))) if v), None), 0.0))
+    return service, tokens, lambda: service._first_token({'client_id': 'root', 'client_secret': 'x'}, timeout)
+
+
+def test_first_token_retries_a_polaris_that_does_not_answer_yet(tmp_path, monkeypatch):
+    """A token call that times out while the JVM warms up on a loaded machine is not "refused credentials"."""
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.client import PolarisError
+    service, tokens, call = first_token(tmp_path, monkeypatch, [PolarisError('timed out'), PolarisError('503', 503),
+                                                                'tok'])
+    assert call() == 'tok' and tokens.calls == 3
+
+
+def test_first_token_refused_credentials_fail_at_once_naming_the_file(tmp_path, monkeypatch):
+    import pytest
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.client import PolarisError
+    service, tokens, call = first_token(tmp_path, monkeypatch, [PolarisError('HTTP 401: unauthorized', 401), 'tok'])
+    with pytest.raises(LakehouseError) as err:
+        call()
+    assert 'refuses the root credentials' in str(err.value) and 'polaris.json' in str(err.value)
+    assert tokens.calls == 1
+
+
+def test_first_token_that_never_comes_names_the_last_error_and_the_log(tmp_path, monkeypatch):
+    import pytest
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError
+    from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.client import PolarisError
+    service, tokens, call = first_token(tmp_path, monkeypatch, [PolarisError('no answer'), PolarisError('no answer')])
+    with pytest.raises(LakehouseError) as err:
+        call()
+    assert 'gave no token' in str(err.value) and 'no answer' in str(err.value) and 'polaris.log' in str(err.value)
