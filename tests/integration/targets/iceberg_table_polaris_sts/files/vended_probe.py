@@ -17,20 +17,22 @@ client = boto3.client(
     config=Config(s3={'addressing_style': 'path'}, retries={'max_attempts': 1},
                   request_checksum_calculation='when_required', response_checksum_validation='when_required'))
 sibling = location.rsplit('/', 1)[0] + '/other'
-requests = {
-    'put_inside': lambda: client.put_object(Bucket=bucket, Key=location + '/data/probe.txt', Body=b'vended'),
-    'get_inside': lambda: client.get_object(Bucket=bucket, Key=location + '/data/probe.txt')['Body'].read(),
-    'list_inside': lambda: client.list_objects_v2(Bucket=bucket, Prefix=location + '/'),
-    'put_bucket_root': lambda: client.put_object(Bucket=bucket, Key='outside/evil.txt', Body=b'x'),
-    'get_outside': lambda: client.get_object(Bucket=bucket, Key='outside/secret.txt')['Body'].read(),
-    'put_sibling_table': lambda: client.put_object(Bucket=bucket, Key=sibling + '/data/probe.txt', Body=b'x'),
-    'list_bucket_root': lambda: client.list_objects_v2(Bucket=bucket),
-    'put_other_bucket': lambda: client.put_object(Bucket=other_bucket, Key=location + '/data/probe.txt', Body=b'x'),
-}
+requests = (  # name, client method, its arguments
+    ('put_inside', 'put_object', dict(Bucket=bucket, Key=location + '/data/probe.txt', Body=b'vended')),
+    ('get_inside', 'get_object', dict(Bucket=bucket, Key=location + '/data/probe.txt')),
+    ('list_inside', 'list_objects_v2', dict(Bucket=bucket, Prefix=location + '/')),
+    ('put_bucket_root', 'put_object', dict(Bucket=bucket, Key='outside/evil.txt', Body=b'x')),
+    ('get_outside', 'get_object', dict(Bucket=bucket, Key='outside/secret.txt')),
+    ('put_sibling_table', 'put_object', dict(Bucket=bucket, Key=sibling + '/data/probe.txt', Body=b'x')),
+    ('list_bucket_root', 'list_objects_v2', dict(Bucket=bucket)),
+    ('put_other_bucket', 'put_object', dict(Bucket=other_bucket, Key=location + '/data/probe.txt', Body=b'x')),
+)
 result = {}
-for name, request in requests.items():
+for name, method, kwargs in requests:
     try:
-        request()
+        answer = getattr(client, method)(**kwargs)
+        if 'Body' in answer and method == 'get_object':
+            answer['Body'].read()
         result[name] = 'allowed'
     except botocore.exceptions.ClientError as exc:
         result[name] = exc.response.get('Error', {}).get('Code') or str(exc.response['ResponseMetadata']['HTTPStatusCode'])
