@@ -13,6 +13,10 @@ in our own pid files under <state_dir>/ceph/run; a PID is only trusted when /pro
 expected executable and our private ceph.conf in its command line.
 
 The S3 credentials are written to <state_dir>/credentials/s3.json (0600) and reused on later starts.
+
+With rgw_sts, radosgw also answers STS AssumeRole (rgw_sts_key, rgw_s3_auth_use_sts) and an RGW role
+(STS_ROLE) that the S3 user may assume is kept as declared; <state_dir>/credentials/sts.json names it
+(endpoint_url, role_arn, region: no secret) for catalogs that vend credentials (docs/credential-vending.md).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -70,12 +74,22 @@ STOP_TIMEOUT = 30
 # osd_memory_target: 896 MiB keeps the BlueStore caches small on a developer box.
 OSD_MEMORY_TARGET = 939524096
 
+# STS (rgw_sts): the role the S3 user may assume, and its permission policy. The effective rights of a session are
+# this policy intersected with the session policy of the AssumeRole call (Polaris scopes it to a table's location).
+STS_ROLE = 'lakehouse-catalog'
+STS_ROLE_POLICY = 'lakehouse-s3'
+STS_KEY_LENGTH = 16  # radosgw: "Invalid rgw sts key, please ensure its length is 16" otherwise
+
 # sockaddr_un.sun_path holds 108 bytes including the terminating NUL.
 MAX_UNIX_SOCKET_PATH = 107
 
 
-def render_ceph_conf(fsid, ceph_dir, log_dir, host, mon_port, rgw_port, osd_size_gib):
-    """The private ceph.conf: one mon, one OSD, one radosgw, everything on `host` and under ceph_dir."""
+def render_ceph_conf(fsid, ceph_dir, log_dir, host, mon_port, rgw_port, osd_size_gib, sts_key=None):
+    """The private ceph.conf: one mon, one OSD, one radosgw, everything on `host` and under ceph_dir.
+
+    sts_key: radosgw answers STS AssumeRole and accepts the temporary credentials it issues (the key encrypts
+    the session tokens; exactly 16 characters)."""
+    sts = [('rgw_sts_key', sts_key), ('rgw_s3_auth_use_sts', 'true')] if sts_key else []
     sections = [
         ('global', [
             ('fsid', fsid),
@@ -143,6 +157,7 @@ def render_ceph_conf(fsid, ceph_dir, log_dir, host, mon_port, rgw_port, osd_size
             # small OSD a few benchmark runs then reach backfillfull and writes stall. Collect after 5 minutes.
             ('rgw_gc_obj_min_wait', '300'),
             ('rgw_gc_processor_period', '300'),
+        ] + sts + [
             ('admin_socket', '$run_dir/$cluster-$name.asok'),
             ('pid_file', '$run_dir/$cluster-$name.pid'),
             ('log_file', os.path.join(log_dir, 'ceph-rgw.log')),
@@ -261,6 +276,41 @@ def valid_credentials(data):
             and all(isinstance(data.get(key), str) and data.get(key) for key in ('access_key', 'secret_key')))
 
 
+def new_sts_key():
+    """A fresh rgw_sts_key: 16 characters from [A-Za-z0-9]."""
+    alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+    return ''.join(secrets.choice(alphabet) for _dummy in range(STS_KEY_LENGTH))
+
+
+def sts_trust_policy(s3_user):
+    """The role's trust policy: the stack's S3 user (the one Polaris runs with) may assume it."""
+    return {'Version': '2012-10-17', 'Statement': [{
+        'Effect': 'Allow', 'Principal': {'AWS': ['arn:aws:iam:::user/%s' % s3_user]}, 'Action': ['sts:AssumeRole']}]}
+
+
+def sts_permission_policy():
+    """The role's permission policy: every S3 action on every bucket (sessions are narrowed by their own policy)."""
+    return {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': ['s3:*'],
+                                                    'Resource': ['arn:aws:s3:::*']}]}
+
+
+def compact_json(document):
+    """JSON without spaces: radosgw 16.2 does not decode '+' in form bodies, so a policy with spaces sent by a
+    client that form-encodes spaces as '+' (botocore) is refused as malformed; compact JSON has nothing to encode."""
+    return json.dumps(document, separators=(',', ':'), sort_keys=True)
+
+
+def role_documents(role_text, policy_text):
+    """(trust policy, permission policy) as dicts from `radosgw-admin role get` / `role-policy get` (None: absent)."""
+    def parsed(text, key):
+        data = json_from_output(text) or {}
+        try:
+            return json.loads(data[key]) if isinstance(data.get(key), str) else None
+        except ValueError:
+            return None
+    return parsed(role_text, 'AssumeRolePolicyDocument'), parsed(policy_text, 'Permission policy')
+
+
 def user_has_key(user_info_text, access_key, secret_key):
     """True when `radosgw-admin user info` output lists exactly this key pair."""
     info = json_from_output(user_info_text) or {}
@@ -311,7 +361,7 @@ class CephService(object):
     name = SERVICE
 
     def __init__(self, state_dir, host='127.0.0.1', rgw_port=7480, mon_port=3300, region='us-east-1',
-                 s3_user='lakehouse', osd_size_gib=20, start_timeout=180, log_lines=20):
+                 s3_user='lakehouse', osd_size_gib=20, start_timeout=180, log_lines=20, rgw_sts=False):
         self.state_dir = os.path.abspath(state_dir)
         self.host = host
         self.rgw_port = int(rgw_port)
@@ -321,6 +371,7 @@ class CephService(object):
         self.osd_size_gib = int(osd_size_gib)
         self.start_timeout = start_timeout
         self.log_lines = log_lines
+        self.rgw_sts = bool(rgw_sts)
 
         self.ceph_dir = os.path.join(self.state_dir, 'ceph')
         self.log_dir = os.path.join(self.state_dir, 'logs')
@@ -331,6 +382,7 @@ class CephService(object):
         self.mon_data = os.path.join(self.ceph_dir, 'mon', 'ceph-%s' % MON_ID)
         self.credentials_dir = os.path.join(self.state_dir, 'credentials')
         self.credentials_file = os.path.join(self.credentials_dir, 's3.json')
+        self.sts_file = os.path.join(self.credentials_dir, 'sts.json')
         self.endpoint = 'http://%s:%d' % (host, self.rgw_port)
         self._procs = {}
         self._version = None
@@ -379,7 +431,8 @@ class CephService(object):
     def start(self):
         """Create the cluster on first use, start what is not running (mon, osd, rgw). Returns changed."""
         # Fast path (no subprocess): every daemon alive, configuration unchanged, S3 answers.
-        if self._conf_current() and all(self.daemon_pid(d) for d in DAEMONS) and self._s3_check()[0]:
+        if self._conf_current() and self._sts_current() and all(self.daemon_pid(d) for d in DAEMONS) \
+                and self._s3_check()[0]:
             return False
         self._check_tools()
         self._make_dirs()
@@ -394,15 +447,20 @@ class CephService(object):
             return self._stop_locked()
 
     def facts(self):
-        """Where clients find S3 (no secrets: those are in credentials_file)."""
-        return {
+        """Where clients find S3 (no secrets: those are in credentials_file), and the STS role when rgw_sts."""
+        sts = {'sts_role_arn': self.sts_role_arn, 'sts_file': self.sts_file} if self.rgw_sts else {}
+        return dict(sts, **{
             'endpoint_url': self.endpoint,
             'region': self.region,
             'credentials_file': self.credentials_file,
             'host': self.host,
             'port': self.rgw_port,
             'state_dir': self.state_dir,
-        }
+        })
+
+    @property
+    def sts_role_arn(self):
+        return 'arn:aws:iam:::role/%s' % STS_ROLE
 
     def versions(self):
         """{'ceph': '16.2.15'}, from `radosgw --version` (a C++ binary: ~60 ms, the ceph CLI is slower)."""
@@ -453,6 +511,9 @@ class CephService(object):
                        'osd_id': None, 'osd_uuid': None}
             self._save_cluster(cluster)
             changed = True
+        if self.rgw_sts and not cluster.get('sts_key'):
+            cluster['sts_key'] = new_sts_key()  # kept: a new key would invalidate the session tokens issued
+            self._save_cluster(cluster)
 
         conf = self._render_conf(cluster)
         if self._read(self.conf_path) != conf:
@@ -480,6 +541,8 @@ class CephService(object):
             changed = True
 
         if self._ensure_credentials():
+            changed = True
+        if self._ensure_sts():
             changed = True
         return changed
 
@@ -670,6 +733,52 @@ class CephService(object):
                              % (self.s3_user, exc.message.rstrip('.'), self.log_file('rgw')),
                              service=SERVICE) from exc
 
+    def _ensure_sts(self):
+        """With rgw_sts: the role exists with its trust and permission policies, sts.json names it. Without: no
+        sts.json (the role, if any, stays: it is harmless while radosgw does not answer STS). Returns changed."""
+        if not self.rgw_sts:
+            if os.path.exists(self.sts_file):
+                os.unlink(self.sts_file)
+                return True
+            return False
+        base = ['radosgw-admin', '-c', self.conf_path]
+        role = ['--role-name=%s' % STS_ROLE]
+        trust, permissions = sts_trust_policy(self.s3_user), sts_permission_policy()
+        current_trust, current_permissions = role_documents(
+            run(base + ['role', 'get'] + role, timeout=CLI_TIMEOUT, check=False, service=SERVICE),
+            run(base + ['role-policy', 'get', '--policy-name=%s' % STS_ROLE_POLICY] + role, timeout=CLI_TIMEOUT,
+                check=False, service=SERVICE))
+        steps = []
+        if current_trust is None:
+            steps.append(['role', 'create', '--assume-role-policy-doc=%s' % compact_json(trust)])
+        elif current_trust != trust:
+            steps.append(['role', 'modify', '--assume-role-policy-doc=%s' % compact_json(trust)])
+        if current_permissions != permissions:
+            steps.append(['role-policy', 'put', '--policy-name=%s' % STS_ROLE_POLICY,
+                          '--policy-doc=%s' % compact_json(permissions)])
+        for step in steps:
+            try:
+                run(base + step + role, timeout=CLI_TIMEOUT, service=SERVICE)
+            except StackError as exc:
+                raise StackError('ceph: "radosgw-admin %s %s" for the STS role failed, %s; check %s.'
+                                 % (step[0], step[1], exc.message.rstrip('.'), self.log_file('rgw')),
+                                 service=SERVICE) from exc
+        wanted = self._sts_document()
+        if read_json_file(self.sts_file) != wanted:
+            os.makedirs(self.credentials_dir, 0o700, exist_ok=True)
+            write_private_file(self.sts_file, json.dumps(wanted, indent=2) + '\n')
+            steps.append('sts.json')
+        return bool(steps)
+
+    def _sts_document(self):
+        return {'endpoint_url': self.endpoint, 'role_arn': self.sts_role_arn, 'region': self.region}
+
+    def _sts_current(self):
+        """sts.json says what rgw_sts says (present and current with it, absent without)."""
+        if not self.rgw_sts:
+            return not os.path.exists(self.sts_file)
+        return read_json_file(self.sts_file) == self._sts_document()
+
     def _read_credentials(self):
         data = read_json_file(self.credentials_file)
         return data if valid_credentials(data) else None
@@ -763,11 +872,14 @@ class CephService(object):
     def _render_conf(self, cluster):
         # The OSD size only matters when its store is created: keep the size it was created with.
         return render_ceph_conf(cluster['fsid'], self.ceph_dir, self.log_dir, self.host, self.mon_port,
-                                self.rgw_port, cluster.get('osd_size_gib') or self.osd_size_gib)
+                                self.rgw_port, cluster.get('osd_size_gib') or self.osd_size_gib,
+                                sts_key=cluster.get('sts_key') if self.rgw_sts else None)
 
     def _conf_current(self):
         cluster = self._load_cluster()
-        return cluster is not None and self._read(self.conf_path) == self._render_conf(cluster)
+        if cluster is None or (self.rgw_sts and not cluster.get('sts_key')):
+            return False
+        return self._read(self.conf_path) == self._render_conf(cluster)
 
     def _load_cluster(self):
         data = read_json_file(self.cluster_file)

@@ -32,7 +32,8 @@ def build_services(params):
     ceph = CephService(
         state_dir, host=host, rgw_port=params['rgw_port'], mon_port=params['ceph_mon_port'],
         region=params['s3_region'], s3_user=params['s3_user'], osd_size_gib=params['osd_size_gib'],
-        start_timeout=params['start_timeout'], log_lines=params['log_lines'])
+        start_timeout=params['start_timeout'], log_lines=params['log_lines'],
+        rgw_sts=params.get('rgw_sts', False))
     polaris = PolarisService(
         state_dir, app_dir=params.get('polaris_app_dir'), java_home=params.get('java_home'), postgresql=postgresql,
         ceph=ceph, host=host, port=params['polaris_port'], management_port=params['polaris_management_port'],

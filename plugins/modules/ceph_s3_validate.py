@@ -75,6 +75,9 @@ options:
         C(object_crud), C(consistency), C(ranged_get), C(list_pagination) (1250 keys), C(delete_batch),
         C(multipart), C(presigned) (informational), C(lifecycle) (informational unless O(lifecycle_rules)),
         C(parquet), C(iceberg), C(performance).
+        C(sts) (optional, in no group, runs when named or with O(sts_role_arn), which it needs) - STS AssumeRole of
+        O(sts_role_arn) with a session policy scoped to one prefix, as Apache Polaris sends it to vend credentials;
+        the temporary credentials must write, read and list inside that prefix and get AccessDenied outside it.
       - The checks after C(checksum_boto3)/C(checksum_pyarrow) use the checksum setting those found to work.
         Without them, the configured O(request_checksum_calculation)/O(response_checksum_validation) are used.
     type: list
@@ -82,7 +85,7 @@ options:
     default: [all]
     choices: [all, compatibility, readonly, required, connectivity, signature_v4, bucket, virtual_host,
               checksum_boto3, checksum_pyarrow, bucket_create_delete, object_crud, consistency, ranged_get,
-              list_pagination, delete_batch, multipart, presigned, lifecycle, parquet, iceberg, performance]
+              list_pagination, delete_batch, multipart, presigned, lifecycle, parquet, iceberg, performance, sts]
   skip_checks:
     description:
       - Checks (or groups) to leave out of O(checks). Prerequisites that a remaining check needs still run.
@@ -91,7 +94,16 @@ options:
     default: []
     choices: [all, compatibility, readonly, required, connectivity, signature_v4, bucket, virtual_host,
               checksum_boto3, checksum_pyarrow, bucket_create_delete, object_crud, consistency, ranged_get,
-              list_pagination, delete_batch, multipart, presigned, lifecycle, parquet, iceberg, performance]
+              list_pagination, delete_batch, multipart, presigned, lifecycle, parquet, iceberg, performance, sts]
+  sts_role_arn:
+    description:
+      - Role to assume for the C(sts) check (Ceph RGW, V(arn:aws:iam:::role/<name>); the local stack's, with
+        C(local_stack_rgw_sts), is in C(credentials/sts.json)). Given, the C(sts) check runs and is required, the
+        endpoint must be able to vend location-scoped credentials (C(docs/credential-vending.md)).
+    type: str
+  sts_endpoint_url:
+    description: STS endpoint of the C(sts) check. Default O(endpoint_url) (Ceph RGW answers STS there).
+    type: str
   fail_on_incompatible:
     description:
       - Fail when a check that Iceberg needs fails (RV(compatible=false)). With V(false) the module returns the
@@ -431,6 +443,8 @@ def argument_spec():
         fail_on_incompatible=dict(type='bool', default=True),
         cleanup=dict(type='bool', default=True),
         lifecycle_rules=rule_argument_spec(),
+        sts_role_arn=dict(type='str'),
+        sts_endpoint_url=dict(type='str'),
         baseline=dict(
             type='dict', default={},
             options=dict(
@@ -456,6 +470,8 @@ def check_params(params):
     problems = rule_problems(params.get('lifecycle_rules'))
     if problems:
         return '; '.join(problems)
+    if 'sts' in (params.get('checks') or []) and not params.get('sts_role_arn'):
+        return 'the sts check needs sts_role_arn (the role to assume, e.g. arn:aws:iam:::role/lakehouse-catalog)'
     base = params.get('baseline') or {}
     for name in ('object_size', 'iterations', 'concurrency', 'large_object_size', 'large_iterations', 'part_size'):
         if base.get(name) is not None and base[name] < 1:

@@ -83,6 +83,16 @@ options:
     description: RGW user created on first start; its keys are generated and stored in C(credentials/s3.json).
     type: str
     default: lakehouse
+  rgw_sts:
+    description:
+      - Make radosgw answer STS AssumeRole (C(rgw_sts_key), generated once and kept in the cluster file, and
+        C(rgw_s3_auth_use_sts)) and keep the RGW role C(lakehouse-catalog), which O(s3_user) may assume, with an
+        C(s3:*) permission policy; C(credentials/sts.json) names it (C(endpoint_url), C(role_arn), C(region)).
+        A Polaris catalog with C(sts_unavailable=false) and that role vends short-lived credentials scoped to each
+        table's location (C(docs/credential-vending.md)).
+      - A change restarts the Ceph daemons. V(false) removes C(sts.json) (the role stays, unused).
+    type: bool
+    default: false
   osd_size_gib:
     description:
       - Size of the sparse file that backs the BlueStore OSD (only space written so far is allocated on disk).
@@ -348,6 +358,7 @@ def main():
             s3_region=dict(type='str', default='us-east-1'),
             s3_user=dict(type='str', default='lakehouse'),
             osd_size_gib=dict(type='int', default=20),
+            rgw_sts=dict(type='bool', default=False),
             postgresql_port=dict(type='int', default=5544),
             postgresql_bin_dir=dict(type='path'),
             postgresql_os_user=dict(type='str', default='nobody'),

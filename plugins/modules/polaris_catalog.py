@@ -98,8 +98,19 @@ options:
         description: Region of the store.
         type: str
       role_arn:
-        description: IAM role Polaris assumes to vend credentials (AWS).
+        description:
+          - Role Polaris assumes (STS AssumeRole) to vend credentials scoped to a table's location, with
+            O(storage.sts_unavailable=false). On Ceph RGW an RGW role, V(arn:aws:iam:::role/<name>) (the local
+            stack's is in C(credentials/sts.json) with C(local_stack_rgw_sts); see C(docs/credential-vending.md)).
         type: str
+      sts_endpoint:
+        description: STS endpoint Polaris calls AssumeRole on (Ceph RGW answers STS on its S3 endpoint).
+        type: str
+      kms_unavailable:
+        description:
+          - The store has no KMS. Polaris then adds no C(kms:*) statements to the session policy of AssumeRole, which
+            Ceph RGW 16.2 refuses as a malformed policy (HTTP 400). Set V(true) for credential vending on Ceph.
+        type: bool
   catalog_roles:
     description:
       - Catalog roles and their grants. Missing roles are created and missing grants added; undeclared grants of a
@@ -285,6 +296,8 @@ ARGUMENT_SPEC = dict(
         sts_unavailable=dict(type='bool'),
         region=dict(type='str'),
         role_arn=dict(type='str'),
+        sts_endpoint=dict(type='str'),
+        kms_unavailable=dict(type='bool'),
     )),
     catalog_roles=dict(type='list', elements='dict', options=dict(
         name=dict(type='str', required=True),

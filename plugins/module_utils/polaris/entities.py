@@ -36,10 +36,9 @@ NAME_LIMIT = 256
 STORAGE_FIELDS = (
     ('allowed_locations', 'allowedLocations'), ('endpoint', 'endpoint'), ('endpoint_internal', 'endpointInternal'),
     ('path_style_access', 'pathStyleAccess'), ('sts_unavailable', 'stsUnavailable'), ('region', 'region'),
-    ('role_arn', 'roleArn'),
+    ('role_arn', 'roleArn'), ('sts_endpoint', 'stsEndpoint'), ('kms_unavailable', 'kmsUnavailable'),
 )
 STORAGE_EXPORT = STORAGE_FIELDS + (('external_id', 'externalId'), ('user_arn', 'userArn'),
-                                   ('sts_endpoint', 'stsEndpoint'), ('kms_unavailable', 'kmsUnavailable'),
                                    ('current_kms_key', 'currentKmsKey'), ('allowed_kms_keys', 'allowedKmsKeys'))
 
 

@@ -79,8 +79,23 @@ def s3_session(conn):
     return boto3.session.Session(
         aws_access_key_id=conn['access_key'],
         aws_secret_access_key=conn['secret_key'],
+        aws_session_token=conn.get('session_token') or None,  # temporary credentials (STS)
         region_name=conn.get('region') or 'us-east-1',
     )
+
+
+def sts_client(conn, endpoint_url=None, session=None):
+    """A boto3 STS client on `endpoint_url` (default: the S3 endpoint of `conn`: Ceph RGW answers STS there).
+
+    One attempt: AssumeRole is not retried on an error (it would only repeat a refusal)."""
+    require_boto3()
+    verify = conn.get('validate_certs', True)
+    if verify and conn.get('ca_bundle'):
+        verify = conn['ca_bundle']
+    config = Config(retries={'max_attempts': 1, 'mode': 'standard'}, connect_timeout=conn.get('connect_timeout') or 5,
+                    read_timeout=conn.get('read_timeout') or 60)
+    return (session or s3_session(conn)).client('sts', endpoint_url=endpoint_url or conn['endpoint_url'],
+                                                verify=verify, config=config)
 
 
 def s3_client(conn, addressing_style='path', signature_version='s3v4', max_attempts=3, max_pool_connections=10,

@@ -71,14 +71,21 @@ CHECKS = (
     ('performance', dict(required=True, writes=True, needs=('bucket',),
                          doc='Latency p50/p95/p99, ops/s and large-object throughput; every small operation '
                              'must finish within baseline.max_op_seconds (the seed threshold: 5 s).')),
+    # Optional: in no group; runs when named in `checks` or when sts_role_arn is given (then required).
+    ('sts', dict(required=False, writes=True, needs=('bucket',), optional=True,
+                 doc='STS AssumeRole with a location-scoped session policy (as Polaris sends for credential vending); '
+                     'the temporary credentials work inside the location and get AccessDenied outside it.')),
 )
 CHECK_NAMES = tuple(name for name, _spec in CHECKS)
 CHECK_SPECS = dict(CHECKS)
 # Checks that stay read-only even when not in check mode (lifecycle is read-only only in check mode).
 READONLY_CHECKS = tuple(name for name, spec in CHECKS if not spec['writes'])
+# Optional checks need options of their own (sts: sts_role_arn): no group selects them.
+OPTIONAL_CHECKS = tuple(name for name, spec in CHECKS if spec.get('optional'))
+_GROUPABLE = tuple(n for n in CHECK_NAMES if n not in OPTIONAL_CHECKS)
 CHECK_GROUPS = {
-    'all': CHECK_NAMES,
-    'compatibility': tuple(n for n in CHECK_NAMES if n != 'performance'),
+    'all': _GROUPABLE,
+    'compatibility': tuple(n for n in _GROUPABLE if n != 'performance'),
     'required': tuple(n for n, s in CHECKS if s['required']),
     'readonly': READONLY_CHECKS,
 }
@@ -198,17 +205,19 @@ def _with_prerequisites(selected):
     return wanted
 
 
-def plan_checks(checks=None, skip_checks=None, check_mode=False, lifecycle_rules=False):
+def plan_checks(checks=None, skip_checks=None, check_mode=False, lifecycle_rules=False, sts_role=False):
     """Decide which checks run. Returns an ordered list of (name, reason_to_skip_or_None, implied).
 
     - lifecycle_rules given: the `lifecycle` check (which verifies them, read-only) always runs, whatever the
       selection, because the caller said the bucket must have them;
+    - sts_role given: the optional `sts` check runs (unless skipped); optional checks run only when named or so;
 
     - group names expand; `skip_checks` removes checks, except prerequisites that a selected check needs
       (connectivity -> signature_v4 -> bucket), which are always added back (implied=True);
     - check mode: checks that write are skipped (nothing is written); lifecycle runs read-only.
     """
-    selected = [n for n in expand_checks(checks) if n not in set(expand_checks(skip_checks) if skip_checks else [])]
+    skipped = set(expand_checks(skip_checks) if skip_checks else [])
+    selected = [n for n in expand_checks(checks) + (['sts'] if sts_role else []) if n not in skipped]
     wanted = _with_prerequisites(selected + (['lifecycle'] if lifecycle_rules else []))
     plan = []
     for name in CHECK_NAMES:

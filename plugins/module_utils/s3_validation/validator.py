@@ -6,7 +6,8 @@ they wrote, the module result.
 
 Used by plugins/modules/ceph_s3_validate.py (thin wrapper). The checks themselves are grouped by what they
 exercise, in mixin classes: checks_endpoint.py (reachability, signing, the bucket, checksum behaviour),
-checks_objects.py (object operations) and checks_data.py (lifecycle rules, Parquet, Iceberg, performance)."""
+checks_objects.py (object operations), checks_data.py (lifecycle rules, Parquet, Iceberg, performance) and
+checks_sts.py (STS AssumeRole with a location-scoped session policy, for credential vending)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -42,6 +43,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validati
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.checks_data import DataChecks
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.checks_endpoint import EndpointChecks
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.checks_objects import ObjectChecks
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.checks_sts import StsChecks
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.diagnose import s3_error_outcome
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.report import failure_message, recommended_config, summarize
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validation.runner import tls_environment
@@ -54,7 +56,7 @@ class S3ValidationError(LakehouseError):
     limit = None  # failure_message already makes one line of at most 2000 characters, naming every failed check
 
 
-class Validator(EndpointChecks, ObjectChecks, DataChecks):
+class Validator(EndpointChecks, ObjectChecks, DataChecks, StsChecks):
     """One validation run. `params` are the module's parameters (connection options included)."""
 
     def __init__(self, conn, params, check_mode=False, python=None):
@@ -117,11 +119,12 @@ class Validator(EndpointChecks, ObjectChecks, DataChecks):
     # -- running ----------------------------------------------------------------------------------------------
     def run(self):
         plan = plan_checks(self.params.get('checks'), self.params.get('skip_checks'), self.check_mode,
-                           bool(self.params.get('lifecycle_rules')))
+                           bool(self.params.get('lifecycle_rules')), bool(self.params.get('sts_role_arn')))
         try:
             for name, skip_reason, _implied in plan:
                 spec = CHECK_SPECS[name]
-                required = spec['required'] or (name == 'lifecycle' and bool(self.params.get('lifecycle_rules')))
+                required = spec['required'] or (name == 'lifecycle' and bool(self.params.get('lifecycle_rules'))) \
+                    or (name == 'sts' and bool(self.params.get('sts_role_arn')))
                 if skip_reason:
                     self._record(name, SKIP, 0, 'skipped: ' + skip_reason, None, required)
                     continue

@@ -640,3 +640,41 @@ def test_module_imports_without_boto3():
             'assert "boto3" not in [m for m in sys.modules if sys.modules[m] is not None]')
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     subprocess.run([sys.executable, '-c', code], check=True, env=env)
+
+
+# ---------------------------------------------------------------------------------------------- STS (rgw_sts)
+def test_sts_settings_only_with_a_key():
+    args = dict(fsid='f', ceph_dir='/s/ceph', log_dir='/s/logs', host='127.0.0.1', mon_port=3300, rgw_port=7480,
+                osd_size_gib=20)
+    assert 'rgw_sts_key' not in render_ceph_conf(**args) and 'rgw_s3_auth_use_sts' not in render_ceph_conf(**args)
+    key = mod.new_sts_key()
+    assert len(key) == mod.STS_KEY_LENGTH == 16 and key.isalnum() and key != mod.new_sts_key()
+    text = render_ceph_conf(sts_key=key, **args)
+    rgw = text.split('[%s]' % mod.RGW_NAME)[1]
+    assert 'rgw_sts_key = %s\n' % key in rgw and 'rgw_s3_auth_use_sts = true\n' in rgw
+
+
+def test_sts_role_documents():
+    trust = mod.sts_trust_policy('lakehouse')
+    assert trust['Statement'][0]['Principal'] == {'AWS': ['arn:aws:iam:::user/lakehouse']}
+    assert trust['Statement'][0]['Action'] == ['sts:AssumeRole']
+    assert ' ' not in mod.compact_json(trust)
+    # as radosgw-admin 16.2 prints them (role get / role-policy get), with log noise around the JSON
+    role_text = json.dumps({'RoleName': 'r', 'AssumeRolePolicyDocument': mod.compact_json(trust)}, indent=4)
+    policy_text = json.dumps({'Permission policy': mod.compact_json(mod.sts_permission_policy())}, indent=4)
+    assert mod.role_documents(role_text, policy_text) == (trust, mod.sts_permission_policy())
+    missing = '2026-12-03T13:07:18.353+0000 7fd9 0 ERROR: failed reading role name from pool: default.rgw.meta: nope'
+    assert mod.role_documents(missing, 'ERROR: Policy name: nope not found') == (None, None)
+
+
+def test_sts_file_follows_the_option(tmp_path):
+    on = mod.CephService(str(tmp_path), rgw_port=47480, rgw_sts=True)
+    assert on.facts()['sts_role_arn'] == 'arn:aws:iam:::role/lakehouse-catalog'
+    assert not on._sts_current()  # no sts.json yet
+    os.makedirs(on.credentials_dir)
+    with open(on.sts_file, 'w') as handle:
+        json.dump(on._sts_document(), handle)
+    assert on._sts_current()
+    off = mod.CephService(str(tmp_path), rgw_port=47480, rgw_sts=False)
+    assert 'sts_role_arn' not in off.facts() and not off._sts_current()
+    assert off._ensure_sts() is True and not os.path.exists(off.sts_file) and off._ensure_sts() is False

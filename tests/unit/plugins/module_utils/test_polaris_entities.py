@@ -11,7 +11,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.cre
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.entities import (
     Polaris, check_name, location_allowed, ns_path, plan_properties, role_grants, storage_changes,
-    storage_request, string_properties,
+    storage_native, storage_request, string_properties,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.export import setup_desired, setup_document
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.grants import (
@@ -118,6 +118,19 @@ def test_storage_changes_compare_declared_fields_only():
     assert storage_changes(current, {'allowed_locations': ['s3://b/other']}, 's3://b/base') == ['allowed_locations']
     assert storage_request({'region': 'eu'}, current)['allowedLocations'] == current['allowedLocations']
     assert storage_request({'type': 's3', 'endpoint': 'http://e'}) == {'storageType': 'S3', 'endpoint': 'http://e'}
+
+
+def test_storage_credential_vending_fields():
+    """role_arn, sts_endpoint and kms_unavailable reach storageConfigInfo and are compared (credential vending)."""
+    storage = {'type': 's3', 'sts_unavailable': False, 'role_arn': 'arn:aws:iam:::role/r',
+               'sts_endpoint': 'http://127.0.0.1:7480', 'kms_unavailable': True}
+    body = storage_request(storage)
+    assert body == {'storageType': 'S3', 'stsUnavailable': False, 'roleArn': 'arn:aws:iam:::role/r',
+                    'stsEndpoint': 'http://127.0.0.1:7480', 'kmsUnavailable': True}
+    assert storage_changes(body, storage, None) == []
+    assert storage_changes({'storageType': 'S3', 'stsUnavailable': True}, storage, None) == [
+        'sts_unavailable', 'role_arn', 'sts_endpoint', 'kms_unavailable']
+    assert storage_native(body)['sts_endpoint'] == 'http://127.0.0.1:7480'
 
 
 def test_locations():
@@ -255,7 +268,7 @@ def test_setup_desired_inverts_setup_document():
 
 @pytest.mark.parametrize('document, message', [
     ({'policies': []}, 'policies not supported'),
-    ({'catalogs': [{'name': 'c', 'kms_unavailable': True}]}, 'kms_unavailable cannot be converged'),
+    ({'catalogs': [{'name': 'c', 'external_id': 'x'}]}, 'external_id cannot be converged'),
     ({'catalogs': [{'name': 'c', 'roles': {'r': {'privileges': {'table': {}}}}}]}, 'table privileges'),
     ({'catalogs': [{'name': 'c', 'roles': {'r': {'assign_to': ['ghost']}}}]}, 'principal roles it does not list (ghost)'),
     ({'principals': {'p': {'roles': ['ghost']}}}, "principal 'p': principal roles ghost"),

@@ -163,8 +163,21 @@ def _names(plan):
 class TestPlanChecks:
     def test_all_by_default(self):
         plan = catalogue.plan_checks(None, None, check_mode=False)
-        assert _names(plan) == list(catalogue.CHECK_NAMES)
+        assert _names(plan) == [n for n in catalogue.CHECK_NAMES if n not in catalogue.OPTIONAL_CHECKS]
         assert all(reason is None for _n, reason, _i in plan)
+
+    def test_sts_is_optional(self):
+        assert catalogue.OPTIONAL_CHECKS == ('sts',)
+        for group in ('all', 'compatibility', 'required', 'readonly'):
+            assert 'sts' not in _names(catalogue.plan_checks([group])), group
+        # a role given: it runs (after its prerequisites), whatever the selection, unless skipped
+        assert _names(catalogue.plan_checks(['readonly'], sts_role=True)) == [
+            'connectivity', 'signature_v4', 'bucket', 'virtual_host', 'sts']
+        assert 'sts' in _names(catalogue.plan_checks(['all'], sts_role=True))
+        assert 'sts' not in _names(catalogue.plan_checks(['all'], ['sts'], sts_role=True))
+        assert _names(catalogue.plan_checks(['sts'])) == ['connectivity', 'signature_v4', 'bucket', 'sts']
+        reasons = dict((n, r) for n, r, _i in catalogue.plan_checks(['sts'], check_mode=True))
+        assert reasons['sts'].startswith('check mode')
 
     def test_checksum_checks_run_before_the_checks_that_use_their_finding(self):
         order = list(catalogue.CHECK_NAMES)
