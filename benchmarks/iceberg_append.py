@@ -47,7 +47,7 @@ import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, '.collections'))
-STATE = '/var/lib/dataplatform-lakehouse/credentials'
+STATE = os.path.join(os.environ.get('LAKEHOUSE_STATE_DIR') or '/var/lib/dataplatform-lakehouse', 'credentials')
 
 
 def load_json(path):

@@ -38,7 +38,7 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 MODULE = os.path.join(ROOT, 'plugins', 'modules', 'metastore_backup.py')
-CREDENTIALS = '/var/lib/dataplatform-lakehouse/credentials'
+CREDENTIALS = os.path.join(os.environ.get('LAKEHOUSE_STATE_DIR') or '/var/lib/dataplatform-lakehouse', 'credentials')
 MB = 1000 * 1000
 MIB = 1024 * 1024
 
@@ -287,8 +287,13 @@ def median(values):
 
 
 def bench_size(args, s3, bucket, tools, database, size_mb, raw=True):
-    """Raw and module runs on one generated database, alternating which goes first; medians of --repeat runs."""
-    size, gen_seconds = generate(args, database, size_mb)
+    """Raw and module runs on one database, alternating which goes first; medians of --repeat runs.
+
+    size_mb None: measure `database` as it is (benchmarks/polaris_backup.py, on Polaris's own database)."""
+    if size_mb is None:
+        size, gen_seconds = database_size(args, database), 0.0
+    else:
+        size, gen_seconds = generate(args, database, size_mb)
     row = dict(database=database, requested_mb=size_mb, db_bytes=size, generate_seconds=round(gen_seconds, 1))
     module_env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, '.collections'))
     conn_args = dict(host=args.pg_host, port=args.pg_port, user=args.pg_user, password=args.pg_password,
@@ -387,17 +392,22 @@ def main(argv=None):
             rows.append(bench_size(args, s3, bucket, tools, database, size_mb, raw=raw))
             sys.stderr.write('[%s] %s\n' % (time.strftime('%H:%M:%S'), json.dumps(rows[-1])))
     finally:
-        paginator = s3.get_paginator('list_objects_v2')
-        for page in paginator.paginate(Bucket=bucket):
-            for obj in page.get('Contents', []):
-                s3.delete_object(Bucket=bucket, Key=obj['Key'])
-        for upload in s3.list_multipart_uploads(Bucket=bucket).get('Uploads', []) or []:
-            s3.abort_multipart_upload(Bucket=bucket, Key=upload['Key'], UploadId=upload['UploadId'])
-        s3.delete_bucket(Bucket=bucket)
+        empty_and_delete_bucket(s3, bucket)
         if not args.keep_source:
             for size_mb, _raw in sizes:
                 drop_database(args, '%s_%dmb' % (args.prefix, size_mb))
     report(args, tools, rows)
+
+
+def empty_and_delete_bucket(s3, bucket):
+    """Delete every object and unfinished upload of the benchmark's own bucket, then the bucket."""
+    paginator = s3.get_paginator('list_objects_v2')
+    for page in paginator.paginate(Bucket=bucket):
+        for obj in page.get('Contents', []):
+            s3.delete_object(Bucket=bucket, Key=obj['Key'])
+    for upload in s3.list_multipart_uploads(Bucket=bucket).get('Uploads', []) or []:
+        s3.abort_multipart_upload(Bucket=bucket, Key=upload['Key'], UploadId=upload['UploadId'])
+    s3.delete_bucket(Bucket=bucket)
 
 
 def report(args, tools, rows):

@@ -106,10 +106,10 @@ def run_phase1(extra_vars, label):
     return result
 
 
-def drop_namespace(namespace):
+def drop_namespace(namespace, extra_args=()):
     """Remove the benchmark's namespace and table (through the module, the same catalog phase1 used)."""
     playbook = os.path.join(ROOT, 'benchmarks', 'files', 'drop_iceberg_namespace.yml')
-    proc = subprocess.run([ANSIBLE_PLAYBOOK, playbook, '-e', 'bench_namespace=%s' % namespace],
+    proc = subprocess.run([ANSIBLE_PLAYBOOK, playbook, '-e', 'bench_namespace=%s' % namespace] + list(extra_args),
                           cwd=ROOT, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         print('warning: dropping the tables of namespace %s failed (rc=%d); drop them with: ansible-playbook %s -e '
@@ -122,9 +122,12 @@ def main():
     parser.add_argument('--fresh', action='store_true',
                         help='run 1 creates its table from nothing in a new namespace (dropped afterwards)')
     parser.add_argument('--json', help='also write the figures to this file')
+    parser.add_argument('-e', '--extra-var', action='append', default=[], metavar='KEY=VALUE',
+                        help='passed to every ansible-playbook run, e.g. a stack on other ports: '
+                             '-e local_stack_rgw_port=61480 (repeatable)')
     args = parser.parse_args()
 
-    extra_vars = {}
+    extra_vars = dict(item.split('=', 1) for item in args.extra_var)
     namespace = None
     if args.fresh:
         namespace = 'phase1_bench_%d' % int(time.time())
@@ -135,7 +138,7 @@ def main():
             runs.append(run_phase1(extra_vars, 'run %d' % number))
     finally:
         if namespace:
-            drop_namespace(namespace)
+            drop_namespace(namespace, [arg for item in args.extra_var for arg in ('-e', item)])
     figures = {'benchmark': 'phase1_walltime', 'fresh_first_run': args.fresh, 'cpus': os.cpu_count(), 'runs': runs}
     print(json.dumps(figures, indent=2))
     if args.json:
