@@ -19,7 +19,8 @@ NOT_FOUND_CODES = ('404', 'NoSuchBucket', 'NoSuchKey', 'NotFound', 'NoSuchLifecy
 HINTS = {
     'SignatureDoesNotMatch': 'the secret key is wrong (or the region/signature version does not match the endpoint)',
     'InvalidAccessKeyId': 'the access key is not known to this endpoint',
-    'AccessDenied': 'the credentials lack permission for this operation',
+    'AccessDenied': ('the credentials lack permission for this operation (on Ceph RGW with STS enabled a wrong secret '
+                     'key is answered so too: check secret_key)'),
     'NoSuchBucket': 'the bucket does not exist; create it first (s3_storage role or amazon.aws.s3_bucket)',
     'MissingContentLength': 'the endpoint rejects aws-chunked uploads; set request_checksum_calculation=when_required',
 }

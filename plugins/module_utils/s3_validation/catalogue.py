@@ -113,6 +113,12 @@ REMEDY_CHECKSUM_ENV = ('export AWS_REQUEST_CHECKSUM_CALCULATION=when_required an
                        'support (aws-chunked trailers, CRC64NVME: ceph/ceph#61878)')
 REMEDY_CHECKSUM_BOTO3 = ('configure boto3/botocore clients with request_checksum_calculation=when_required and '
                          'response_checksum_validation=when_required (or the AWS_*_CHECKSUM_* environment variables)')
+# ListBuckets (the signature check) refused with AccessDenied: Ceph RGW with STS enabled (rgw_s3_auth_use_sts) answers
+# a wrong secret key so, instead of SignatureDoesNotMatch (measured on 16.2.15); a user without the right to list
+# buckets gets the same answer.
+REMEDY_SIGNATURE_ACCESS_DENIED = ('fix secret_key first (RGW with STS enabled answers a wrong secret key with '
+                                  'AccessDenied, not SignatureDoesNotMatch; radosgw-admin user info --uid=<user> shows '
+                                  'the keys), else allow the user to list its buckets')
 REMEDY_BY_CODE = {
     'SignatureDoesNotMatch': 'fix secret_key (radosgw-admin user info --uid=<user> shows the keys); also check '
                              'region and that nothing rewrites the Host header',

@@ -33,6 +33,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.s3_validati
     FAIL,
     MIB,
     REMEDY_BY_CODE,
+    REMEDY_SIGNATURE_ACCESS_DENIED,
     REMEDY_CHECKSUM_BOTO3,
     REMEDY_CHECKSUM_ENV,
     SKIP,
@@ -82,7 +83,13 @@ class EndpointChecks(object):
         return detail, dict(self.server, http_status=resp.status, rtt_ms=round(rtt, 1))
 
     def check_signature_v4(self):
-        resp = self.client().list_buckets()
+        try:
+            resp = self.client().list_buckets()
+        except ClientError as exc:
+            if error_code(exc) != 'AccessDenied':
+                raise
+            raise CheckOutcome(FAIL, 'SigV4 ListBuckets refused: AccessDenied (HTTP %s)' % http_status(exc),
+                               REMEDY_SIGNATURE_ACCESS_DENIED)
         names = [b['Name'] for b in resp.get('Buckets', [])]
         rid = resp.get('ResponseMetadata', {}).get('HTTPHeaders', {})
         if self.server and self.server.get('product') == 'unknown':

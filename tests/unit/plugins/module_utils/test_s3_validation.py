@@ -741,3 +741,24 @@ class TestLifecycleRulesValidatedFirst:
         assert lifecycle.rule_problems(RULES) == []
         problems = lifecycle.rule_problems([RULES[1], RULES[1]])
         assert problems == ["lifecycle_rules[1] (id 'expire-tmp').id: rule ids must be unique"]
+
+
+class TestSignatureCheck:
+    def test_signature_check_refused_with_access_denied_names_the_secret_key_first(self):
+        """RGW with STS enabled answers a wrong secret key with AccessDenied (16.2.15): the remedy starts there."""
+        class Client:
+            def list_buckets(self):
+                raise _client_error('AccessDenied', 403, 'Access Denied')
+
+        with pytest.raises(catalogue.CheckOutcome) as info:
+            _FakeValidator(Client()).check_signature_v4()
+        assert info.value.detail == 'SigV4 ListBuckets refused: AccessDenied (HTTP 403)'
+        assert info.value.remedy.startswith('fix secret_key first') and 'STS' in info.value.remedy
+
+    def test_signature_check_leaves_other_errors_to_the_common_mapping(self):
+        class Client:
+            def list_buckets(self):
+                raise _client_error('SignatureDoesNotMatch', 403)
+
+        with pytest.raises(botocore_exceptions.ClientError):
+            _FakeValidator(Client()).check_signature_v4()
