@@ -16,7 +16,8 @@ configuration file restarts the component that reads it.
 
 Every exporter, Prometheus/Alertmanager and VictoriaLogs runs with its working directory <state_dir>/monitoring: a PID
 is ours only when it runs the expected program AND has that cwd. ceph-mgr is ours when its argv names the stack's
-ceph.conf (as the other Ceph daemons), rsyslogd when its argv names our rsyslog.conf. Secrets: the exporter's connection string is passed in its environment, never argv.
+ceph.conf (as the other Ceph daemons), rsyslogd when its argv names our rsyslog.conf. Secrets: the exporter's
+connection string is passed in its environment, never argv.
 """
 
 from __future__ import absolute_import, division, print_function
