@@ -6,13 +6,18 @@ S3 endpoint: radosgw has no metrics endpoint of its own), prometheus-postgres-ex
 prometheus-node-exporter (disk, and the textfile collector the backups write to) and ceph-mgr with its prometheus
 module (cluster, OSD and RGW counters). Debian packages; every process binds 127.0.0.1 only.
 
+Logs: VictoriaLogs (the aggregator, built from Go modules by the local_stack role) and rsyslog (Debian; its imfile
+input tails every component's log file and omfwd forwards each line, RFC 5424 over TCP, to VictoriaLogs' syslog
+listener, with the component as APP-NAME). Both are part of this service unless logs=False.
+
 The configuration (prometheus.yml, the rules file, alertmanager.yml, blackbox.yml) is rendered by the
 dataplatform.lakehouse monitoring role into <state_dir>/monitoring/config; this service only runs it. A changed
 configuration file restarts the component that reads it.
 
-Every exporter and Prometheus/Alertmanager runs with its working directory <state_dir>/monitoring: a PID is ours
-only when it runs the expected program AND has that cwd. ceph-mgr is ours when its argv names the stack's ceph.conf
-(as the other Ceph daemons). Secrets: the exporter's connection string is passed in its environment, never argv.
+Every exporter, Prometheus/Alertmanager and VictoriaLogs runs with its working directory <state_dir>/monitoring: a PID
+is ours only when it runs the expected program AND has that cwd. ceph-mgr is ours when its argv names the stack's
+ceph.conf (as the other Ceph daemons), rsyslogd when its argv names our rsyslog.conf. Secrets: the exporter's
+connection string is passed in its environment, never argv.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,6 +27,7 @@ __metaclass__ = type
 import hashlib
 import json
 import os
+import re
 import shutil
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
@@ -35,25 +41,33 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_proce
 
 SERVICE = 'monitoring'
 DEFAULT_PORTS = dict(prometheus=19090, alertmanager=19093, blackbox_exporter=19115, postgres_exporter=19187,
-                     node_exporter=19100, ceph_mgr=19283)
-# Start order (stop walks it backwards): what is scraped first, Prometheus last.
-COMPONENTS = ('ceph-mgr', 'node-exporter', 'postgres-exporter', 'blackbox-exporter', 'alertmanager', 'prometheus')
+                     node_exporter=19100, ceph_mgr=19283, victoria_logs=19428, victoria_logs_syslog=19514)
+# Start order (stop walks it backwards): the log aggregator and its shipper first (they see the others start), what
+# is scraped next, Prometheus last.
+LOG_COMPONENTS = ('victoria-logs', 'rsyslog')
+COMPONENTS = LOG_COMPONENTS + ('ceph-mgr', 'node-exporter', 'postgres-exporter', 'blackbox-exporter', 'alertmanager', 'prometheus')
 EXECUTABLES = {'ceph-mgr': 'ceph-mgr', 'node-exporter': 'prometheus-node-exporter',
                'postgres-exporter': 'prometheus-postgres-exporter',
                'blackbox-exporter': 'prometheus-blackbox-exporter', 'alertmanager': 'prometheus-alertmanager',
-               'prometheus': 'prometheus'}
+               'prometheus': 'prometheus', 'victoria-logs': 'victoria-logs', 'rsyslog': 'rsyslogd'}
 PORT_KEYS = {'ceph-mgr': 'ceph_mgr', 'node-exporter': 'node_exporter', 'postgres-exporter': 'postgres_exporter',
-             'blackbox-exporter': 'blackbox_exporter', 'alertmanager': 'alertmanager', 'prometheus': 'prometheus'}
+             'blackbox-exporter': 'blackbox_exporter', 'alertmanager': 'alertmanager', 'prometheus': 'prometheus',
+             'victoria-logs': 'victoria_logs'}
 # The configuration files each component reads (relative to the config dir): a change restarts it.
 CONFIG_FILES = {'prometheus': ('prometheus.yml', 'rules/lakehouse.rules.yml'), 'alertmanager': ('alertmanager.yml',),
-                'blackbox-exporter': ('blackbox.yml',)}
+                'blackbox-exporter': ('blackbox.yml',), 'rsyslog': ('rsyslog.conf',)}
 PACKAGES = {'prometheus': 'prometheus', 'prometheus-alertmanager': 'prometheus-alertmanager',
             'prometheus-blackbox-exporter': 'prometheus-blackbox-exporter',
             'prometheus-postgres-exporter': 'prometheus-postgres-exporter',
-            'prometheus-node-exporter': 'prometheus-node-exporter', 'ceph-mgr': 'ceph-mgr'}
+            'prometheus-node-exporter': 'prometheus-node-exporter', 'ceph-mgr': 'ceph-mgr', 'rsyslogd': 'rsyslog'}
+# Every port a component listens on (default: its one PORT_KEYS entry; rsyslog listens on none).
+PORT_KEYS_OF = {'victoria-logs': ('victoria_logs', 'victoria_logs_syslog'), 'rsyslog': ()}
 MGR_ID = 'a'
 READY_PATHS = {'prometheus': '/-/ready', 'alertmanager': '/-/ready', 'blackbox-exporter': '/metrics',
-               'postgres-exporter': '/metrics', 'node-exporter': '/metrics', 'ceph-mgr': '/metrics'}
+               'postgres-exporter': '/metrics', 'node-exporter': '/metrics', 'ceph-mgr': '/metrics',
+               'victoria-logs': '/health'}
+# Built, not packaged: the local_stack role builds it (go install, cached by version) and passes its path.
+VICTORIA_LOGS_BUILD = 'go install github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs@<version>'
 
 
 def ports_with_defaults(ports, reserved=None):
@@ -73,9 +87,17 @@ def ports_with_defaults(ports, reserved=None):
 
 
 def component_argv(name, work_dir, config_dir, ports, host='127.0.0.1', ceph_conf=None, ceph_dir=None,
-                   log_dir=None, retention='2d'):
+                   log_dir=None, retention='2d', victoria_logs_path='victoria-logs'):
     """The command line of one component (pure; unit-tested)."""
+    if name == 'rsyslog':
+        # -n: stay in the foreground (our PID); -iNONE: no pid file of its own; only the inputs of our config.
+        return ['rsyslogd', '-n', '-iNONE', '-f', os.path.join(config_dir, 'rsyslog.conf')]
     listen = '%s:%d' % (host, ports[PORT_KEYS[name]])
+    if name == 'victoria-logs':
+        return [victoria_logs_path, '-httpListenAddr=' + listen,
+                '-syslog.listenAddr.tcp=%s:%d' % (host, ports['victoria_logs_syslog']),
+                '-storageDataPath=' + os.path.join(work_dir, 'victoria-logs'), '-retentionPeriod=' + retention,
+                '-loggerOutput=stdout']
     if name == 'prometheus':
         return ['prometheus', '--config.file=' + os.path.join(config_dir, 'prometheus.yml'),
                 '--storage.tsdb.path=' + os.path.join(work_dir, 'prometheus'),
@@ -114,7 +136,8 @@ class MonitoringService(object):
     name = SERVICE
 
     def __init__(self, state_dir, ceph=None, postgresql=None, host='127.0.0.1', ports=None, config_dir=None,
-                 ceph_mgr=True, start_timeout=120, log_lines=20, reserved_ports=None):
+                 ceph_mgr=True, start_timeout=120, log_lines=20, reserved_ports=None, logs=True,
+                 victoria_logs_path=None):
         self.state_dir = os.path.abspath(state_dir)
         self.host = host
         self.ports = ports_with_defaults(ports, reserved_ports)
@@ -127,10 +150,14 @@ class MonitoringService(object):
         self.ceph_mgr = bool(ceph_mgr and ceph is not None)
         self.start_timeout = start_timeout
         self.log_lines = log_lines
+        self.logs = bool(logs)
+        self.victoria_logs_path = victoria_logs_path or shutil.which('victoria-logs') or 'victoria-logs'
+        self.rsyslog_conf = os.path.join(self.config_dir, 'rsyslog.conf')
 
     # --- identity ---------------------------------------------------------------------------------------------
     def components(self):
-        return tuple(c for c in COMPONENTS if c != 'ceph-mgr' or self.ceph_mgr)
+        return tuple(c for c in COMPONENTS
+                     if (c != 'ceph-mgr' or self.ceph_mgr) and (c not in LOG_COMPONENTS or self.logs))
 
     def pid_file(self, component):
         return os.path.join(self.work_dir, component + '.pid')
@@ -145,6 +172,8 @@ class MonitoringService(object):
             return None
         if component == 'ceph-mgr':
             return pid if self.ceph.conf_path in argv else None
+        if component == 'rsyslog':
+            return pid if self.rsyslog_conf in argv else None
         try:
             cwd = os.readlink('/proc/%d/cwd' % pid)
         except OSError:
@@ -156,6 +185,8 @@ class MonitoringService(object):
 
     # --- checks -----------------------------------------------------------------------------------------------
     def _http_ok(self, component):
+        if component == 'rsyslog':  # no listener: it only forwards (its config was checked with rsyslogd -N1)
+            return self.pid(component) is not None
         try:
             response = open_url(self.url(component, READY_PATHS[component]), timeout=3, use_proxy=False)
             return response.getcode() == 200
@@ -208,15 +239,22 @@ class MonitoringService(object):
     def _argv(self, component):
         return component_argv(component, self.work_dir, self.config_dir, self.ports, host=self.host,
                               ceph_conf=self.ceph.conf_path if self.ceph else None,
-                              ceph_dir=self.ceph.ceph_dir if self.ceph else None, log_dir=self.log_dir)
+                              ceph_dir=self.ceph.ceph_dir if self.ceph else None, log_dir=self.log_dir,
+                              victoria_logs_path=self.victoria_logs_path)
 
     def _check_inputs(self):
-        missing = [EXECUTABLES[c] for c in self.components() if shutil.which(EXECUTABLES[c]) is None]
+        if self.logs and not (os.path.isfile(self.victoria_logs_path) and os.access(self.victoria_logs_path, os.X_OK)) \
+                and shutil.which(self.victoria_logs_path) is None:
+            raise StackError('monitoring: the log aggregator %s is not there; the local_stack role builds it with '
+                             'local_stack_monitoring=true (%s), or set monitoring_logs=false.'
+                             % (self.victoria_logs_path, VICTORIA_LOGS_BUILD), service=SERVICE)
+        missing = [EXECUTABLES[c] for c in self.components()
+                   if c != 'victoria-logs' and shutil.which(EXECUTABLES[c]) is None]
         if missing:
             raise StackError('monitoring: %s not found on PATH; apt-get install %s (the local_stack role installs '
                              'them with local_stack_monitoring=true).'
                              % (', '.join(missing), ' '.join(PACKAGES[m] for m in missing)), service=SERVICE)
-        absent = [name for files in CONFIG_FILES.values() for name in files
+        absent = [name for component in self.components() for name in CONFIG_FILES.get(component, ())
                   if not os.path.isfile(os.path.join(self.config_dir, name))]
         if absent:
             raise StackError('monitoring: %s missing in %s; run the dataplatform.lakehouse.monitoring role (the '
@@ -260,8 +298,10 @@ class MonitoringService(object):
             return False
         if pid:  # its configuration changed: restart it
             stop_pid(pid, EXECUTABLES[component], term_timeout=30)
-        ensure_port_free('monitoring %s' % EXECUTABLES[component], self.host, self.ports[PORT_KEYS[component]],
-                         'monitoring_ports.%s' % PORT_KEYS[component], service=SERVICE)
+        for key in PORT_KEYS_OF.get(component, (PORT_KEYS.get(component),)):
+            if key:
+                ensure_port_free('monitoring %s' % EXECUTABLES[component], self.host, self.ports[key],
+                                 'monitoring_ports.%s' % key, service=SERVICE)
         if component == 'ceph-mgr':
             os.makedirs(os.path.join(self.ceph.ceph_dir, 'mgr', 'ceph-%s' % MGR_ID), 0o700, exist_ok=True)
             self._enable_mgr_prometheus()
@@ -286,7 +326,8 @@ class MonitoringService(object):
                 and all(self._http_ok(c) for c in self.components()):
             return False
         self._check_inputs()
-        for path in (self.work_dir, self.log_dir, os.path.join(self.work_dir, 'textfile')):
+        for path in (self.work_dir, self.log_dir, os.path.join(self.work_dir, 'textfile'),
+                     os.path.join(self.work_dir, 'rsyslog')):
             os.makedirs(path, 0o755, exist_ok=True)
         changed = False
         for component in self.components():
@@ -310,7 +351,19 @@ class MonitoringService(object):
         return dict(prometheus_url=self.url('prometheus'), alertmanager_url=self.url('alertmanager'),
                     ports=dict(self.ports), config_dir=self.config_dir, work_dir=self.work_dir,
                     textfile_dir=os.path.join(self.work_dir, 'textfile'), log_dir=self.log_dir,
-                    ceph_mgr=self.ceph_mgr, components=list(self.components()))
+                    ceph_mgr=self.ceph_mgr, components=list(self.components()),
+                    logs_url=self.url('victoria-logs') if self.logs else None,
+                    log_components=self.log_components())
+
+    def log_components(self):
+        """The components the shipper sends (the imfile tags of the rendered rsyslog.conf); [] without logs."""
+        if not self.logs:
+            return []
+        try:
+            with open(self.rsyslog_conf) as handle:
+                return re.findall(r'type="imfile"[^)]*?\btag="([^"]+)"', handle.read())
+        except (IOError, OSError):
+            return []
 
     def versions(self):
         out = {}

@@ -48,6 +48,7 @@ def build_services(params):
         by_name['monitoring'] = MonitoringService(
             state_dir, ceph=ceph, postgresql=postgresql, host=host, ports=params.get('monitoring_ports'),
             config_dir=params.get('monitoring_config_dir'), ceph_mgr=params.get('monitoring_ceph_mgr', True),
+            logs=params.get('monitoring_logs', True), victoria_logs_path=params.get('monitoring_victoria_logs_path'),
             start_timeout=params['start_timeout'], log_lines=params['log_lines'], reserved_ports=reserved)
     if 'kubernetes' in params['services']:
         by_name['kubernetes'] = KubernetesService(

@@ -57,7 +57,8 @@ options:
         container runs. See C(docs/local-kubernetes.md).
       - V(monitoring) (opt-in) is Prometheus, Alertmanager, the blackbox exporter (probes the S3 endpoint),
         prometheus-postgres-exporter, prometheus-node-exporter and, with O(monitoring_ceph_mgr), ceph-mgr with its
-        prometheus module; it runs the configuration the C(dataplatform.lakehouse.monitoring) role renders into
+        prometheus module, and (O(monitoring_logs)) VictoriaLogs with rsyslog shipping every component's log to it;
+        it runs the configuration the C(dataplatform.lakehouse.monitoring) role renders into
         O(monitoring_config_dir). See C(docs/operations/README.md).
     type: list
     elements: str
@@ -215,6 +216,8 @@ options:
       postgres_exporter: {description: prometheus-postgres-exporter., type: int, default: 19187}
       node_exporter: {description: prometheus-node-exporter., type: int, default: 19100}
       ceph_mgr: {description: The ceph-mgr prometheus module., type: int, default: 19283}
+      victoria_logs: {description: VictoriaLogs (HTTP API - ingestion and LogsQL queries)., type: int, default: 19428}
+      victoria_logs_syslog: {description: VictoriaLogs' syslog TCP listener (rsyslog forwards to it)., type: int, default: 19514}
   monitoring_config_dir:
     description:
       - Directory with C(prometheus.yml), C(rules/lakehouse.rules.yml), C(alertmanager.yml) and C(blackbox.yml)
@@ -225,6 +228,17 @@ options:
     description: Also run ceph-mgr (with its prometheus module) against the stack's Ceph cluster.
     type: bool
     default: true
+  monitoring_logs:
+    description:
+      - Also run the log aggregation - VictoriaLogs and rsyslog, whose imfile input ships every component's log file
+        (listed in C(rsyslog.conf), rendered by the C(dataplatform.lakehouse.monitoring) role) to it.
+    type: bool
+    default: true
+  monitoring_victoria_logs_path:
+    description:
+      - The C(victoria-logs) binary (the C(local_stack) role builds it from Go modules, cached by version). Default
+        C(victoria-logs) on PATH.
+    type: path
   start_timeout:
     description: Seconds to wait for each service to become healthy.
     type: int
@@ -383,6 +397,8 @@ def main():
                 (key, dict(type='int', default=value)) for key, value in MONITORING_PORTS.items())),
             monitoring_config_dir=dict(type='path'),
             monitoring_ceph_mgr=dict(type='bool', default=True),
+            monitoring_logs=dict(type='bool', default=True),
+            monitoring_victoria_logs_path=dict(type='path'),
             start_timeout=dict(type='int', default=240),
             log_lines=dict(type='int', default=20),
         ),

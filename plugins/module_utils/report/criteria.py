@@ -18,6 +18,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.mode
     CRITERIA,
     FAILED,
     OBJECTIVES,
+    OPTIONAL_OBJECTIVES,
     PASSED,
     REPORT_FORMAT,
     SKIPPED,
@@ -486,11 +487,58 @@ def _backup_criteria(data, thresholds):
 
 # ---------------------------------------------------------------------------------------------- evaluation
 
+# ---------------------------------------------------------------------------------- operational readiness
+
+def _readiness_criteria(data, thresholds):
+    """The four readiness items from what the phase1 role measured on the live monitoring service; an item not
+    measured is skipped with the reason, never passed."""
+    objective = 'ops'
+    if not data.get('measured'):
+        return _all_criteria(objective, thresholds, SKIPPED, 'not measured: %s' % (data.get('reason') or 'no reason given'))
+
+    def item(cid, section, good, total, detail, problems):
+        check = _check_text(objective, cid, thresholds)
+        if section is None:
+            return criterion(cid, objective, check, SKIPPED, detail='not measured: no %s measurement' % cid)
+        if total is None or good is None:
+            return criterion(cid, objective, check, FAILED, detail='no figures in the measurement: ' + detail)
+        good, total = int(good), int(total)
+        ok = total > 0 and good == total and not problems
+        text = detail if ok else '%s; %s' % (detail, '; '.join(problems) if problems else 'nothing measured')
+        return criterion(cid, objective, check, PASSED if ok else FAILED, '%d/%d' % (good, total), None, None, text)
+
+    targets = data.get('targets')
+    rules = data.get('rules')
+    dashboards = data.get('dashboards')
+    logs = data.get('logs')
+    out = [
+        item('targets_up', targets, (targets or {}).get('up'), (targets or {}).get('total'),
+             'targets up of those Prometheus scrapes',
+             ['down: %s' % ', '.join(targets['down'])] if targets and targets.get('down') else []),
+        item('alert_rules_loaded_tested', rules, (rules or {}).get('healthy'), (rules or {}).get('expected'),
+             'rules healthy of those in the source (%s loaded); promtool check rules: %s'
+             % ((rules or {}).get('loaded'), (rules or {}).get('promtool') or 'not run'),
+             ([] if (rules or {}).get('promtool') == 'ok' else ['promtool: %s' % (rules or {}).get('promtool')])
+             + (['loaded %s, the source has %s' % (rules.get('loaded'), rules.get('expected'))]
+                if rules and rules.get('loaded') != rules.get('expected') else [])),
+        item('dashboards_data', dashboards, (dashboards or {}).get('with_data'), (dashboards or {}).get('queries'),
+             'panel queries with series',
+             ['no series: %s' % ', '.join(dashboards['empty'])] if dashboards and dashboards.get('empty') else []),
+        item('logs_per_component', logs, len((logs or {}).get('present') or []),
+             len((logs or {}).get('components') or []) if logs else None,
+             'components with lines in the aggregator',
+             (['no lines from: %s' % ', '.join(logs['missing'])] if logs and logs.get('missing') else [])
+             + (['aggregator: %s' % logs['error']] if logs and logs.get('error') else [])),
+    ]
+    return out
+
+
 EVALUATORS = {
     's3_storage': _s3_criteria,
     'polaris': _polaris_criteria,
     'iceberg_tables': _iceberg_criteria,
     'metastore_backup': _backup_criteria,
+    'operational_readiness': _readiness_criteria,
 }
 
 
@@ -503,7 +551,10 @@ def evaluate(results, thresholds=None):
     for objective, name, dummy, playbook in OBJECTIVES:
         data, problem = inputs[name]
         status[name] = 'present' if data is not None else ('unreadable: ' + problem if problem else 'absent')
-        if data is None:
+        if data is None and objective in OPTIONAL_OBJECTIVES and not problem:
+            criteria.extend(_all_criteria(objective, thresholds, SKIPPED,
+                                          'not measured: no %s.json; run %s' % (name, playbook)))
+        elif data is None:
             detail = ('unreadable results: %s: re-run %s' % (problem, playbook)) if problem \
                 else 'no results: run %s' % playbook
             criteria.extend(_all_criteria(objective, thresholds, FAILED, detail))

@@ -44,7 +44,11 @@ OBJECTIVES = (
     ('1.2', 'polaris', 'Apache Polaris catalog', 'playbooks/polaris.yml'),
     ('1.3', 'iceberg_tables', 'Iceberg tables created, evolved and maintained', 'playbooks/iceberg_tables.yml'),
     ('1.4', 'metastore_backup', 'Metastore backup and recovery', 'playbooks/metastore_backup.yml'),
+    ('ops', 'operational_readiness', 'Operational readiness',
+     'phase1.yml with the monitoring service running (local_stack_monitoring=true)'),
 )
+# Objectives whose missing results are "not measured" (skipped), never failed nor passed.
+OPTIONAL_OBJECTIVES = ('ops',)
 RESULT_NAMES = tuple(o[1] for o in OBJECTIVES)
 
 # The fixed criteria of each objective: (id, check text; {name} are thresholds).
@@ -63,6 +67,12 @@ CRITERIA = {
         ('tables_created_updated_queried', 'Tables created, updated and queried (files on S3)'),
         ('time_travel', 'Schema evolution and time travel verified'),
         ('maintenance', 'Table maintenance ran (snapshot expiry, orphan files)'),
+    ),
+    'ops': (
+        ('targets_up', 'Every scrape target up (Prometheus, measured now)'),
+        ('alert_rules_loaded_tested', 'Alert rules loaded and healthy in Prometheus, and the rules file passes promtool'),
+        ('dashboards_data', 'Every dashboard panel query returns data (live Prometheus)'),
+        ('logs_per_component', 'Every component\'s log present in the log aggregator (VictoriaLogs)'),
     ),
     '1.4': (
         ('backup_time', 'Metastore backup completes within {backup_seconds}'),

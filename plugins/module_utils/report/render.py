@@ -64,7 +64,9 @@ def render_summary_md(report, plots=()):
     for objective in report['objectives']:
         items = [c for c in report['criteria'] if c['objective'] == objective['objective']]
         lines += [
-            '## %s %s: %s' % (objective['objective'], objective['title'], objective['status'].upper()),
+            # Numbered objectives (1.1 ...) carry their number; Operational readiness is its title alone.
+            '## %s: %s' % (('%s %s' % (objective['objective'], objective['title']))
+                           if objective['objective'][:1].isdigit() else objective['title'], objective['status'].upper()),
             '',
             'Results: `%s` (%s).' % (objective['results'], objective['input']),
             '',

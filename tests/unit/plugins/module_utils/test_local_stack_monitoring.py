@@ -1,5 +1,7 @@
 """Pure logic of the local stack's monitoring service (the processes themselves are proven by the
 local_stack_monitoring integration target)."""
+import shutil
+
 import pytest
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import StackError
@@ -39,10 +41,48 @@ def test_postgres_dsn_quotes_the_password():
     assert dsn == 'postgresql://adm:p%40ss%2Fw%3Ard@127.0.0.1:5544/polaris?sslmode=disable'
 
 
-def test_missing_configuration_is_one_line(tmp_path):
-    service = MonitoringService(str(tmp_path), ceph_mgr=False)
-    service.components = lambda: ()   # no binaries needed for the configuration check
+def test_missing_configuration_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(shutil, 'which', lambda name: '/usr/bin/' + name)  # no binaries needed for this check
+    service = MonitoringService(str(tmp_path), ceph_mgr=False, victoria_logs_path='/bin/true')
     with pytest.raises(StackError) as info:
         service._check_inputs()
     assert 'prometheus.yml' in info.value.message and 'monitoring role' in info.value.message
     assert '\n' not in info.value.message
+    assert 'rsyslog.conf' in info.value.message
+
+
+def test_missing_aggregator_is_one_line(tmp_path):
+    service = MonitoringService(str(tmp_path), ceph_mgr=False, victoria_logs_path=str(tmp_path / 'victoria-logs'))
+    with pytest.raises(StackError) as info:
+        service._check_inputs()
+    assert 'go install github.com/VictoriaMetrics/VictoriaLogs' in info.value.message
+    assert 'monitoring_logs=false' in info.value.message and '\n' not in info.value.message
+
+
+def test_log_components_start_first_and_can_be_left_out(tmp_path):
+    with_logs = MonitoringService(str(tmp_path), ceph_mgr=False).components()
+    assert with_logs[:2] == ('victoria-logs', 'rsyslog') and with_logs[-1] == 'prometheus'
+    assert 'rsyslog' not in MonitoringService(str(tmp_path), ceph_mgr=False, logs=False).components()
+
+
+def test_log_argv_loopback_and_own_config():
+    ports = ports_with_defaults({'victoria_logs': 29428, 'victoria_logs_syslog': 29514})
+    argv = component_argv('victoria-logs', '/s/monitoring', '/s/monitoring/config', ports,
+                          victoria_logs_path='/cache/bin/victoria-logs')
+    assert argv[0] == '/cache/bin/victoria-logs'
+    assert '-httpListenAddr=127.0.0.1:29428' in argv and '-syslog.listenAddr.tcp=127.0.0.1:29514' in argv
+    assert '-storageDataPath=/s/monitoring/victoria-logs' in argv
+    assert component_argv('rsyslog', '/w', '/c', ports) == ['rsyslogd', '-n', '-iNONE', '-f', '/c/rsyslog.conf']
+    with pytest.raises(StackError, match='are both 19514'):
+        ports_with_defaults({'victoria_logs': 19514})
+
+
+def test_log_components_are_the_rendered_imfile_tags(tmp_path):
+    config = tmp_path / 'monitoring' / 'config'
+    config.mkdir(parents=True)
+    (config / 'rsyslog.conf').write_text(
+        'module(load="imfile" mode="inotify")\n'
+        'input(type="imfile" file="/s/logs/polaris.log" tag="polaris" facility="local0"\n      ruleset="r")\n'
+        'input(type="imfile" file="/s/logs/ceph-rgw.log" tag="ceph-rgw" ruleset="r")\n')
+    assert MonitoringService(str(tmp_path), ceph_mgr=False).log_components() == ['polaris', 'ceph-rgw']
+    assert MonitoringService(str(tmp_path), ceph_mgr=False, logs=False).log_components() == []

@@ -48,6 +48,7 @@ def results():
         'polaris': fixture('polaris'),
         'iceberg_tables': fixture('iceberg_tables'),
         'metastore_backup': fixture('metastore_backup'),
+        'operational_readiness': fixture('operational_readiness'),
     }
 
 
@@ -67,7 +68,7 @@ def test_real_results_pass(results):
     got = by_id(criteria)
     assert warnings == []
     assert inputs == {'s3_storage': 'present', 'polaris': 'present', 'iceberg_tables': 'present',
-                      'metastore_backup': 'present'}
+                      'metastore_backup': 'present', 'operational_readiness': 'present'}
     assert [c['id'] for c in criteria] == [
         's3_functional', 's3_operation_latency', 'polaris_deployed', 'catalog_answering', 'polaris_check_health',
         'polaris_check_metrics', 'polaris_check_configured_as_data',
@@ -75,7 +76,8 @@ def test_real_results_pass(results):
         'polaris_check_read_only_principal_refused_a_write', 'polaris_check_management_api_the_seed_s_curl',
         'polaris_check_list_namespaces_p95', 'polaris_check_load_table_p95', 'table_creation_time',
         'metadata_query_latency', 'tables_created_updated_queried', 'time_travel', 'maintenance', 'backup_time',
-        'backup_recovery_validated', 'backup_scheduled']
+        'backup_recovery_validated', 'backup_scheduled', 'targets_up', 'alert_rules_loaded_tested', 'dashboards_data',
+        'logs_per_component']
     assert dict((k, v['status']) for k, v in got.items() if v['status'] != PASSED) == {}
     assert got['polaris_check_load_table_p95']['figure'] == 0.0219 and got['polaris_check_load_table_p95']['unit'] == 's'
     s3 = results['s3_storage']['baseline']
@@ -95,7 +97,7 @@ def test_real_results_pass(results):
     assert 'polaris: nothing to verify' in got['backup_recovery_validated']['detail']
     for item in criteria:
         assert set(item) == {'id', 'objective', 'check', 'status', 'figure', 'unit', 'threshold', 'detail'}
-        assert item['objective'] in ('1.1', '1.2', '1.3', '1.4')
+        assert item['objective'] in ('1.1', '1.2', '1.3', '1.4', 'ops')
 
 
 def test_results_as_json_text_are_parsed(results):
@@ -225,7 +227,7 @@ def test_unreadable_and_foreign_results(results):
     assert 're-run playbooks/s3_storage.yml' in got['s3_functional']['detail']
     assert 'results of objective 1.3, not 1.4' in got['backup_time']['detail']
     assert warnings == ["ignored results 'surprise': not an objective of Phase 1 "
-                        "(s3_storage, polaris, iceberg_tables, metastore_backup)"]
+                        "(s3_storage, polaris, iceberg_tables, metastore_backup, operational_readiness)"]
 
 
 def test_s3_incompatible_lists_failed_checks_with_remedy(results):
@@ -327,7 +329,7 @@ def test_junit_one_case_per_criterion(results):
     assert int(root.get('failures')) == 1 == len(root.findall('.//failure'))
     assert int(root.get('skipped')) == 1 == len(root.findall('.//skipped'))
     suites = dict((s.get('name').split()[0], s) for s in root.findall('testsuite'))
-    assert sorted(suites) == ['1.1', '1.2', '1.3', '1.4']
+    assert sorted(suites) == ['1.1', '1.2', '1.3', '1.4', 'ops']
     assert suites['1.3'].get('failures') == '1' and suites['1.3'].get('tests') == '5'
     assert suites['1.4'].get('skipped') == '1' and suites['1.2'].get('tests') == '10'
     failure = suites['1.3'].find('.//failure')
@@ -338,7 +340,7 @@ def test_junit_one_case_per_criterion(results):
     assert props['table_creation_time.figure'] == '31 s'
     assert props['table_creation_time.threshold'] == '<= 30 s'
     for case in cases:
-        assert case.get('classname').startswith('phase1.objective_1_')
+        assert case.get('classname').startswith(('phase1.objective_1_', 'phase1.objective_ops'))
 
 
 def test_junit_survives_control_characters(results):
@@ -466,10 +468,10 @@ def test_full_report_written(results, tmp_path):
     assert saved['format'] == model.REPORT_FORMAT and saved['generated_at'] == '2026-01-01T00:00:00Z'
     assert [c['id'] for c in saved['criteria']] == [c['id'] for c in out['criteria']]
     summary = (directory / 'summary.md').read_text()
-    assert summary.count('| Check | Result | Figure | Threshold | Detail |') == 4
+    assert summary.count('| Check | Result | Figure | Threshold | Detail |') == 5
     assert '| PASSED | 0.022 s | <= 2 s | p50 13.2 ms over 50 calls |' in summary
     assert '![S3 latency distribution by operation](s3_latency.png)' in summary
-    assert out['lines'][-1] == 'Phase 1: PASSED (20 passed, 0 failed, 0 skipped)'
+    assert out['lines'][-1] == 'Phase 1: PASSED (24 passed, 0 failed, 0 skipped)'
     # Same timestamp, same inputs: nothing to write.
     again = make_report(results, report_root=str(root), timestamp='20260101T000000Z')
     assert again['changed'] is False
@@ -494,7 +496,7 @@ def test_check_mode_writes_nothing(results, tmp_path):
     out = make_report(results, report_root=str(root), timestamp='t1', check_mode=True)
     assert out['changed'] is True
     assert not root.exists()
-    assert len(out['criteria']) == 20
+    assert len(out['criteria']) == 24
 
 
 def test_atomic_write_leaves_no_partial_directory(results, tmp_path, monkeypatch):
@@ -565,7 +567,7 @@ def test_module_run_report_passes_warnings_on(results, tmp_path):
     result = module.run_report(params, check_mode=True, warn=warned.append)
     assert 'warnings' not in result and result['changed'] is True
     assert warned == ["ignored results 'surprise': not an objective of Phase 1 "
-                      "(s3_storage, polaris, iceberg_tables, metastore_backup)"]
+                      "(s3_storage, polaris, iceberg_tables, metastore_backup, operational_readiness)"]
     assert not os.listdir(str(tmp_path))  # check mode writes nothing
 
 
@@ -632,3 +634,52 @@ def test_step_rows_of_objective_1_2(results):
     assert groups.index('1.2 Polaris catalog') < groups.index('1.3 Iceberg tables')
     del results['polaris']['module_seconds']
     assert not [r for r in charts.step_rows(results) if r[2] == '1.2 Polaris catalog']
+
+
+# ------------------------------------------------------------------------------------ operational readiness
+
+READINESS_IDS = ['targets_up', 'alert_rules_loaded_tested', 'dashboards_data', 'logs_per_component']
+
+
+def test_readiness_measured_passes_with_figures(results):
+    got = by_id(evaluate(results)[0])
+    assert [got[c]['status'] for c in READINESS_IDS] == [PASSED] * 4
+    assert got['targets_up']['figure'] == '7/7' and got['logs_per_component']['figure'] == '6/6'
+    assert 'promtool check rules: ok' in got['alert_rules_loaded_tested']['detail']
+
+
+def test_readiness_without_results_is_not_measured_never_passed(results):
+    del results['operational_readiness']
+    criteria, inputs, dummy = evaluate(results)
+    mine = [c for c in criteria if c['objective'] == 'ops']
+    assert inputs['operational_readiness'] == 'absent'
+    assert [c['id'] for c in mine] == READINESS_IDS
+    assert all(c['status'] == SKIPPED and c['detail'].startswith('not measured') for c in mine)
+    assert all(c['status'] == PASSED for c in criteria if c['objective'] not in ('ops', '1.2'))
+
+
+def test_readiness_not_measured_says_why(results):
+    results['operational_readiness'] = {'objective': 'ops', 'measured': False,
+                                        'reason': 'Prometheus at http://127.0.0.1:59090 does not answer'}
+    mine = [c for c in evaluate(results)[0] if c['objective'] == 'ops']
+    assert all(c['status'] == SKIPPED for c in mine)
+    assert all(c['detail'] == 'not measured: Prometheus at http://127.0.0.1:59090 does not answer' for c in mine)
+
+
+def test_readiness_failures_are_named(results):
+    data = copy.deepcopy(results['operational_readiness'])
+    data['targets'] = {'total': 7, 'up': 6, 'down': ['polaris: connection refused']}
+    data['rules'] = {'expected': 15, 'loaded': 14, 'healthy': 14, 'promtool': 'ok'}
+    data['dashboards'] = {'queries': 30, 'with_data': 29, 'empty': ['Backup age']}
+    data['logs']['missing'] = ['polaris']
+    data['logs']['present'] = data['logs']['present'][:-1]
+    data['logs']['error'] = None
+    results['operational_readiness'] = data
+    got = by_id(evaluate(results)[0])
+    assert [got[c]['status'] for c in READINESS_IDS] == [FAILED] * 4
+    assert 'down: polaris: connection refused' in got['targets_up']['detail']
+    assert 'loaded 14, the source has 15' in got['alert_rules_loaded_tested']['detail']
+    assert 'no series: Backup age' in got['dashboards_data']['detail']
+    assert 'no lines from: polaris' in got['logs_per_component']['detail']
+    del data['dashboards']
+    assert by_id(evaluate(results)[0])['dashboards_data']['status'] == SKIPPED
