@@ -16,7 +16,7 @@ options:
     description:
       - Name of the Iceberg catalog inside Spark (C(spark.sql.catalog.<name>)); it is also Spark's default catalog,
         so C(lakehouse.sample_data) means namespace C(lakehouse), table C(sample_data) of this catalog.
-      - Do not name it like a namespace the SQL uses (C(lakehouse)): Spark would read C(lakehouse.sample_data) as
+      - Do not name it like a namespace the SQL uses (C(lakehouse)), or Spark reads C(lakehouse.sample_data) as
         catalog C(lakehouse), table C(sample_data). V(spark_catalog) (Spark's session catalog) is refused.
       - Procedures are called as C(CALL <name>.system.rewrite_data_files(...)).
     type: str

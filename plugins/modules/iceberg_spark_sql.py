@@ -99,18 +99,56 @@ statements:
   type: list
   elements: dict
   contains:
-    index: {description: Position of the statement (1-based)., type: int}
-    statement: {description: The statement., type: str}
-    kind: {description: V(read), V(session), V(write) or V(call)., type: str}
-    action: {description: V(run), V(explain) (check mode) or V(skip) (check mode)., type: str}
-    changed: {description: Whether it changed (or, in check mode, would change) something., type: bool}
-    columns: {description: Column names of its result., type: list, elements: str}
-    rows: {description: Its rows, one dict per row (timestamps ISO-8601, decimals as strings, binary as base64)., type: list, elements: dict}
-    row_count: {description: Number of rows returned., type: int}
-    limited: {description: Whether O(max_rows) cut the rows., type: bool}
-    target: {description: The namespace or table it changes., type: str}
-    seconds: {description: Time the statement took., type: float}
-    skipped: {description: Check mode only, not run or not checked (see C(msg))., type: bool}
+    index:
+      description: "Position of the statement (1-based)."
+      type: int
+      returned: success
+    statement:
+      description: "The statement."
+      type: str
+      returned: success
+    kind:
+      description: "V(read), V(session), V(write) or V(call)."
+      type: str
+      returned: success
+    action:
+      description: "V(run); in check mode V(explain) or V(skip)."
+      type: str
+      returned: success
+    changed:
+      description: "Whether it changed (in check mode, would change) something."
+      type: bool
+      returned: success
+    columns:
+      description: "Column names of its result."
+      type: list
+      returned: success
+      elements: str
+    rows:
+      description: "Its rows, one dict per row (timestamps in ISO-8601, decimals as strings, binary as base64)."
+      type: list
+      returned: success
+      elements: dict
+    row_count:
+      description: "Number of rows returned."
+      type: int
+      returned: success
+    limited:
+      description: "Whether O(max_rows) cut the rows."
+      type: bool
+      returned: success
+    target:
+      description: "The namespace or table it changes."
+      type: str
+      returned: success
+    seconds:
+      description: "Time the statement took."
+      type: float
+      returned: success
+    skipped:
+      description: "Check mode only; not run or not checked (see C(msg))."
+      type: bool
+      returned: success
   sample: [{index: 1, statement: "SELECT 1 AS one", kind: read, action: run, changed: false, columns: [one], rows: [{one: 1}], row_count: 1, limited: false}]
 rows:
   description: The rows of the last read or procedure call (a shortcut to its C(statements) entry).

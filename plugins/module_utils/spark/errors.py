@@ -38,6 +38,8 @@ def first_message(text):
         message = _JAVA_CLASS.sub('', message)
     # Spark's SQL error context (the statement printed again with a caret) adds nothing on one line.
     message = re.split(r'\s*== SQL(?: \(line \d+, position \d+\))? ==', message)[0]
+    # An AnalysisException ends with the logical plan after the position: Spark's internals, not the user's SQL.
+    message = re.sub(r'(;\s*line \d+ pos \d+);.*$', r'\1', message)
     return one_line(message, 500)
 
 
@@ -65,8 +67,12 @@ def describe_spark_error(text, statement_index=None, catalog_uri=None, log_file=
         hint = 'the table does not exist in the catalog (names without a catalog resolve in spark_catalog_name)'
     elif 'SCHEMA_NOT_FOUND' in everything or 'NoSuchNamespaceException' in everything:
         hint = 'the namespace does not exist; CREATE DATABASE IF NOT EXISTS it first'
-    elif 'Cannot change column type' in everything or 'cannot be promoted' in low or 'Cannot update' in everything and 'type' in low:
+    elif ('NOT_SUPPORTED_CHANGE_COLUMN' in everything or 'Cannot change column type' in everything
+          or 'cannot be promoted' in low or ('Cannot update' in everything and 'type' in low)):
         hint = 'Iceberg allows only widening type changes (int->bigint, float->double, decimal precision up)'
+    elif 'not in the list of allowed locations' in everything:
+        hint = ('the LOCATION is outside what the catalog allows (its storage allowed_locations; Polaris also wants a '
+                'table under its namespace unless the catalog sets polaris.config.allow.unstructured.table.location)')
     elif 'NotAuthorizedException' in everything or 'unauthorized_client' in low or 'not authorized' in low:
         hint = 'the catalog rejected the credential; check client_id, client_secret, oauth_scope and realm'
     elif 'ForbiddenException' in everything or 'is not authorized for op' in low:

@@ -69,8 +69,8 @@ def validate(params):
     if params.get('catalog_type') == 'hive':
         raise SparkSqlError('catalog_type hive is not supported by iceberg_spark_sql (rest or sql).')
     if not _VERSION.match(params.get('iceberg_version') or ''):
-        raise SparkSqlError('iceberg_version %r is not a version such as %s.' % (params.get('iceberg_version'),
-                                                                                DEFAULT_ICEBERG_VERSION))
+        raise SparkSqlError('iceberg_version %r is not a version such as %s.'
+                            % (params.get('iceberg_version'), DEFAULT_ICEBERG_VERSION))
     for coordinate in params.get('spark_packages') or []:
         if not _COORDINATE.match(coordinate):
             raise SparkSqlError('spark_packages entry %r is not a Maven coordinate group:artifact:version.' % coordinate)

@@ -142,7 +142,11 @@ class SparkRun(object):
 def error_text(exc):
     """The whole text of a pyspark/Py4J exception, Java stack trace included (for the log file)."""
     text = '%s' % (exc,)
-    trace = getattr(exc, '_stackTrace', None) or ''
+    # pyspark 3.5's CapturedException (AnalysisException, ParseException) keeps the JVM trace in stackTrace; its
+    # str() has it only with spark.sql.pyspark.jvmStacktrace.enabled.
+    trace = getattr(exc, 'stackTrace', None) or getattr(exc, '_stackTrace', None) or ''
+    if not isinstance(trace, str):
+        trace = ''
     if trace and trace not in text:
         text = '%s\nJVM stacktrace:\n%s' % (text, trace)
     java = getattr(exc, 'java_exception', None)
