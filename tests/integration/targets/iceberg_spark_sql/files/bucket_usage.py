@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Objects and bytes under a bucket prefix, from the S3 listing itself (not from Iceberg's metadata).
 
 Usage: bucket_usage.py BUCKET PREFIX; endpoint and keys from S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
