@@ -19,6 +19,8 @@ if [ ! -e "$stamp" ]; then
   echo "==> installing Python dependencies from $req into .venv (first run: about 2-3 minutes)"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -r "$req"
+  # The optional Spark client (iceberg_spark_sql, its integration target): tests only, about 40 s and 372 MB.
+  [ "$req" = requirements-test.txt ] && .venv/bin/python -m pip install -q -r requirements-spark.txt
   touch "$stamp"
 fi
 echo "==> .venv ready: ansible-core $(.venv/bin/python -c "from ansible.release import __version__; print(__version__)")"
