@@ -510,8 +510,16 @@ class KubernetesService(object):
                 self.api.apply('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/%s'
                                % doc['metadata']['name'], doc)
 
+    def write_connection_file(self):
+        """<state_dir>/credentials/kubernetes.json (0600): what tests and playbooks need to reach this cluster."""
+        text = json.dumps(self.facts(), indent=2, sort_keys=True) + '\n'
+        path = os.path.join(os.path.dirname(self.kubeconfig), 'kubernetes.json')
+        if not os.path.exists(path) or open(path).read() != text:
+            write_private_file(path, text)
+
     def start(self):
         if all(self.pid(component) for component in self.components()) and self.healthy():
+            self.write_connection_file()
             return False
         self._check_inputs()
         # source-controller refuses a storage path that does not exist ("invalid dir path").
@@ -537,6 +545,7 @@ class KubernetesService(object):
                 'kube-apiserver')
             for component in FLUX:
                 self._start_component(component)
+        self.write_connection_file()
         return True
 
     def stop(self):

@@ -59,6 +59,21 @@ def test_pki_is_private_and_the_kubeconfig_embeds_it(tmp_path):
     assert service.ensure_pki() is False
 
 
+def test_connection_file_is_private_and_names_the_cluster(tmp_path):
+    service = make(tmp_path)
+    os.makedirs(os.path.dirname(service.kubeconfig))
+    service.write_connection_file()
+    path = os.path.join(os.path.dirname(service.kubeconfig), 'kubernetes.json')
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    facts = json.load(open(path))
+    assert facts['kubeconfig'] == service.kubeconfig and facts['simulated_pods'] is True
+    assert facts['api_server'] == 'https://127.0.0.1:16443'
+    assert facts.get('chart_repository_url') == ('http://127.0.0.1:16879' if service.flux else None)
+    mtime = os.stat(path).st_mtime_ns
+    service.write_connection_file()  # unchanged: not rewritten
+    assert os.stat(path).st_mtime_ns == mtime
+
+
 def test_render_kubeconfig_is_yaml_with_one_context():
     text = lk.render_kubeconfig('https://127.0.0.1:1', 'CA', 'CERT', 'KEY')
     import yaml
