@@ -4,6 +4,7 @@ Pure logic on the real definitions and the real role argument specs of this chec
 the local stack in tests/integration/targets/awx_jobs."""
 import copy
 import os
+import secrets
 import sys
 
 import pytest
@@ -12,11 +13,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
 
 import awx_jobs  # noqa: E402
 
+# Credential inputs as the tests' own random values (never a literal secret in the repository).
+SECRETS = dict((name, secrets.token_hex(12)) for name in ('s3', 'polaris', 'pg', 'pg_admin'))
 INPUTS = {
-    'lakehouse-s3': {'endpoint_url': 'http://127.0.0.1:7480', 'access_key': 'AKEXAMPLE', 'secret_key': 'S3-SECRET-VALUE'},
-    'lakehouse-polaris': {'uri': 'http://127.0.0.1:8181', 'client_id': 'root', 'client_secret': 'POLARIS-SECRET'},
-    'lakehouse-catalog-db': {'host': '127.0.0.1', 'port': '5544', 'user': 'polaris', 'password': 'PG-SECRET',
-                             'admin_user': 'postgres', 'admin_password': 'PG-ADMIN-SECRET'},
+    'lakehouse-s3': {'endpoint_url': 'http://127.0.0.1:7480', 'access_key': 'AKEXAMPLE', 'secret_key': SECRETS['s3']},
+    'lakehouse-polaris': {'uri': 'http://127.0.0.1:8181', 'client_id': 'root', 'client_secret': SECRETS['polaris']},
+    'lakehouse-catalog-db': {'host': '127.0.0.1', 'port': '5544', 'user': 'polaris', 'password': SECRETS['pg'],
+                             'admin_user': 'postgres', 'admin_password': SECRETS['pg_admin']},
 }
 
 
@@ -114,7 +117,7 @@ def test_the_invocation_of_a_job(definitions):
     assert spec['cmdline'] == '--diff'
     extravars = spec['extravars']
     # the credentials' injectors, rendered with their inputs (defaults for what was not given)
-    assert extravars['lakehouse_s3_secret_key'] == 'S3-SECRET-VALUE'
+    assert extravars['lakehouse_s3_secret_key'] == SECRETS['s3']
     assert extravars['lakehouse_s3_region'] == 'us-east-1'
     assert extravars['lakehouse_polaris_realm'] == 'POLARIS'
     assert extravars['lakehouse_postgresql_port'] == '5544'
@@ -138,8 +141,7 @@ def test_a_credential_without_its_required_inputs(definitions):
 
 
 def test_the_secret_values_searched_for(definitions):
-    assert awx_jobs.secret_values(definitions, INPUTS) == sorted(
-        ['S3-SECRET-VALUE', 'POLARIS-SECRET', 'PG-SECRET', 'PG-ADMIN-SECRET'])
+    assert awx_jobs.secret_values(definitions, INPUTS) == sorted(SECRETS.values())
 
 
 def test_events_summary():
