@@ -229,9 +229,9 @@ def main():
         catalog = connect(dict(env.params))
         ia.raw_create(env, ns, 'warmup', False)   # PyIceberg: imports, S3 client, first token; creates ns
         run = SparkRun(spark_params(env))
-        cold, _ = timed(run.start)
-        first, _ = timed(run.scalar, 'SELECT count(*) FROM %s.%s.warmup' % (SPARK_CATALOG, ns))
-        warm, _ = timed(run.scalar, 'SELECT count(*) FROM %s.%s.warmup' % (SPARK_CATALOG, ns))
+        cold, unused = timed(run.start)
+        first, unused = timed(run.scalar, 'SELECT count(*) FROM %s.%s.warmup' % (SPARK_CATALOG, ns))
+        warm, unused = timed(run.scalar, 'SELECT count(*) FROM %s.%s.warmup' % (SPARK_CATALOG, ns))
         results['spark_session'] = dict(cold_start_s=round(cold, 3), first_statement_s=round(first, 3),
                                         warm_statement_s=round(warm, 3), spark_version=run.spark_version,
                                         log_file=run.log_file)
