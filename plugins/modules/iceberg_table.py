@@ -512,6 +512,11 @@ current_snapshot_id:
   description: Current snapshot of main after the run.
   returned: when the table exists after the run
   type: int
+snapshot_count:
+  description: How many snapshots the table's metadata keeps after the run (all branches and tags).
+  returned: when the table exists after the run
+  type: int
+  sample: 1
 schema:
   description: Columns after the run, in the format O(schema) accepts (plus C(id) and C(type_string)).
   returned: when the table exists after the run

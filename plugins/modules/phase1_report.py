@@ -60,6 +60,12 @@ options:
         exist.
     type: dict
     default: {}
+  results_dir:
+    description:
+      - Read the results from this directory instead, the files C(<name>.json) the objective roles write (an absent
+        or unreadable file counts as absent, as in O(results)). Merged under O(results) (O(results) wins).
+      - One task instead of a M(ansible.builtin.find) and a M(ansible.builtin.slurp) per file.
+    type: path
   thresholds:
     description: Thresholds of the performance criteria, in seconds; each must be a number > 0.
     type: dict
@@ -253,17 +259,20 @@ elapsed_seconds:
   sample: 0.412
 '''
 
+import os
+
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import LakehouseModule
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.charts import import_matplotlib
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.model import DEFAULT_THRESHOLDS
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.model import DEFAULT_THRESHOLDS, RESULT_NAMES
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.writer import make_report
 
 
 def argument_spec():
     return dict(
         results=dict(type='dict', default={}),
+        results_dir=dict(type='path'),
         thresholds=dict(type='dict', default={}, options=dict(
             (name, dict(type='float', default=value)) for name, value in DEFAULT_THRESHOLDS.items())),
         report_root=dict(type='path', required=True),
@@ -274,10 +283,24 @@ def argument_spec():
     )
 
 
+def read_results_dir(directory):
+    """{name: text} of the results files present in `directory` (a missing one is left out: absent)."""
+    found = {}
+    for name in RESULT_NAMES:
+        try:
+            with open(os.path.join(directory, name + '.json'), encoding='utf-8') as handle:
+                found[name] = handle.read()
+        except (OSError, UnicodeDecodeError):
+            continue
+    return found
+
+
 def run_report(params, check_mode=False, warn=None):
     """make_report with the module's parameters; its warnings go to warn(). ReportError is raised as it is."""
+    results = dict(read_results_dir(params['results_dir']) if params.get('results_dir') else {})
+    results.update(params['results'])
     result = make_report(
-        params['results'], thresholds=params['thresholds'], report_root=params['report_root'],
+        results, thresholds=params['thresholds'], report_root=params['report_root'],
         timestamp=params['timestamp'], plots=params['plots'],
         secrets=params['secrets'], latest_link=params['latest_link'], check_mode=check_mode)
     for warning in result.pop('warnings'):

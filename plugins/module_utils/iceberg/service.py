@@ -151,6 +151,7 @@ def run_table(params, check_mode=False, warn=None):
     result['location'] = tbl.location()
     result['metadata_location'] = tbl.metadata_location
     result['current_snapshot_id'] = current.snapshot_id if current else None
+    result['snapshot_count'] = len(tbl.metadata.snapshots)
     result['schema'] = schema_to_data(tbl.schema())
     result['partition_spec'] = spec_to_data(tbl.spec(), tbl.schema())
     result['properties'] = dict(tbl.properties)

@@ -571,6 +571,23 @@ def test_module_run_report_passes_warnings_on(results, tmp_path):
     assert not os.listdir(str(tmp_path))  # check mode writes nothing
 
 
+def test_module_reads_the_results_directory(tmp_path):
+    """results_dir: the files present are read (a missing one is absent); results given inline win."""
+    from ansible_collections.dataplatform.lakehouse.plugins.modules import phase1_report as module
+    for name in ('s3_storage', 'polaris'):
+        with open(os.path.join(FIXTURES, name + '.json')) as source:
+            (tmp_path / (name + '.json')).write_text(source.read())
+    (tmp_path / 'other.json').write_text('{}')
+    found = module.read_results_dir(str(tmp_path))
+    assert sorted(found) == ['polaris', 's3_storage'] and json.loads(found['polaris']) == fixture('polaris')
+    assert module.read_results_dir(str(tmp_path / 'missing')) == {}
+    params = dict(results={'polaris': None}, results_dir=str(tmp_path), thresholds={}, report_root=str(tmp_path / 'r'),
+                  timestamp='20260101T000000Z', plots=False, secrets=[], latest_link=False)
+    result = module.run_report(params, check_mode=True)
+    statuses = dict((c['id'], c['status']) for c in result['criteria'])
+    assert statuses['s3_functional'] == PASSED and statuses['polaris_deployed'] == FAILED
+
+
 # ------------------------------------------------------------- issue 17: the report claims only what it measured
 
 def test_table_creation_is_a_real_creation_of_this_run(results):
