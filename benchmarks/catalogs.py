@@ -6,6 +6,10 @@
 
     .venv/bin/python benchmarks/catalogs.py                    # 100,000 rows, 5 rounds
     .venv/bin/python benchmarks/catalogs.py --rows 1000000 --repeats 3 --json-out /tmp/catalogs.json
+    .venv/bin/python benchmarks/catalogs.py --other hive       # Polaris vs the stack's Hive Metastore instead
+
+With --other hive the second catalog is the local stack's Hive Metastore (hive_metastore service,
+credentials/hive_metastore.json; catalog_type hive, PyIceberg's HiveCatalog) instead of the SQL catalog.
 
 Both catalogs of the local stack: Polaris 1.4.1 (REST, relational-jdbc on the stack's PostgreSQL; a catalog and a
 writer principal of its own) and PyIceberg's SQL catalog in the stack's PostgreSQL (database iceberg_catalog), each
@@ -39,6 +43,7 @@ def parse_args():
     p.add_argument('--rows', type=int, default=100000)
     p.add_argument('--repeats', type=int, default=5, help='rounds (one table per catalog and round)')
     p.add_argument('--json-out', help='also write the JSON result to this file')
+    p.add_argument('--other', choices=['sql', 'hive'], default='sql', help='the catalog compared with Polaris')
     return p.parse_args()
 
 
@@ -80,7 +85,8 @@ def main():
     ns = 'bench_catalogs'
     results = dict(rows=args.rows, rounds=args.repeats, catalogs={}, operations=[])
     try:
-        for kind in ('rest', 'sql'):
+        other = args.other
+        for kind in ('rest', other):
             envs[kind] = ia.Env(env_args(kind, args))
         path = os.path.join(envs['rest'].tmp, 'rows.parquet')
         results['parquet_bytes'] = ia.make_parquet(path, args.rows)
@@ -93,27 +99,30 @@ def main():
             results['catalogs'][kind] = 'Polaris REST' if kind == 'rest' else env.kind
             ia.module_create(env, ns, 'warmup', False)   # imports, S3 client, first token
         for round_no in range(args.repeats):
-            order = ['rest', 'sql'] if round_no % 2 == 0 else ['sql', 'rest']
+            order = ['rest', other] if round_no % 2 == 0 else [other, 'rest']
             for kind in order:
                 times = one_round(envs[kind], ns, 't%02d' % round_no, path, args.rows)
                 for op, seconds in times.items():
                     samples[kind][op].append(seconds)
             sys.stderr.write('[%s] round %d of %d done\n' % (time.strftime('%H:%M:%S'), round_no + 1, args.repeats))
         for op in OPERATIONS:
-            rest, sql = statistics.median(samples['rest'][op]), statistics.median(samples['sql'][op])
-            results['operations'].append(dict(operation=op, rest_s=round(rest, 3), sql_s=round(sql, 3),
-                                              ratio_rest_over_sql=round(rest / sql, 2),
-                                              rest_runs=[round(x, 3) for x in samples['rest'][op]],
-                                              sql_runs=[round(x, 3) for x in samples['sql'][op]]))
+            rest, second = statistics.median(samples['rest'][op]), statistics.median(samples[other][op])
+            row = dict(operation=op, rest_s=round(rest, 3))
+            row['%s_s' % other] = round(second, 3)
+            row['ratio_rest_over_%s' % other] = round(rest / second, 2)
+            row['rest_runs'] = [round(x, 3) for x in samples['rest'][op]]
+            row['%s_runs' % other] = [round(x, 3) for x in samples[other][op]]
+            results['operations'].append(row)
     finally:
         for kind, env in envs.items():
             env.close(catalogs.get(kind), [ns])
-    lines = ['| operation (module code path), %d rows, median of %d rounds | REST: %s (s) | SQL: %s (s) | REST / SQL |'
-             % (args.rows, args.repeats, results['catalogs'].get('rest'), results['catalogs'].get('sql')),
+    label = other.upper() if other == 'sql' else 'Hive'
+    lines = ['| operation (module code path), %d rows, median of %d rounds | REST: %s (s) | %s: %s (s) | REST / %s |'
+             % (args.rows, args.repeats, results['catalogs'].get('rest'), label, results['catalogs'].get(other), label),
              '|---|---|---|---|']
     for row in results['operations']:
         lines.append('| %s | %.3f | %.3f | %.2f |'
-                     % (row['operation'], row['rest_s'], row['sql_s'], row['ratio_rest_over_sql']))
+                     % (row['operation'], row['rest_s'], row['%s_s' % other], row['ratio_rest_over_%s' % other]))
     results['load_average_at_end'] = [round(x, 2) for x in os.getloadavg()]
     print('\n'.join(lines))
     print()

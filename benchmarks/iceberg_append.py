@@ -57,7 +57,7 @@ def load_json(path):
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--catalog', choices=['rest', 'sql'], default=None,
+    p.add_argument('--catalog', choices=['rest', 'sql', 'hive'], default=None,
                    help='rest (Polaris from the local stack, default when it is there) or sql (SQLite)')
     p.add_argument('--sqlite', action='store_true', help='with --catalog sql: SQLite even when the stack has PostgreSQL')
     p.add_argument('--sql-database', default='iceberg_catalog', help='PostgreSQL database of the SQL catalog')
@@ -112,6 +112,11 @@ class Env(object):
                            validate_certs=True, ca_bundle=None, connect_timeout=5, read_timeout=60)
         if self.kind == 'rest':
             self._setup_polaris()
+        elif self.kind == 'hive':
+            hms = load_json(os.path.join(STATE, 'hive_metastore.json'))
+            self.params.update(catalog_type='hive', catalog_name=self.catalog_name, catalog_uri=hms['uri'],
+                               warehouse='s3://%s/warehouse' % self.bucket)
+            self.kind = 'Hive Metastore %s' % hms['uri']
         else:
             pg_file = os.path.join(STATE, 'postgresql.json')
             self.params.update(catalog_type='sql', catalog_name=self.catalog_name,

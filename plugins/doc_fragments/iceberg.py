@@ -16,7 +16,9 @@ options:
     description:
       - Kind of Iceberg catalog.
       - V(rest) is an Iceberg REST catalog such as Apache Polaris; V(sql) is PyIceberg's SQL catalog (SQLite or
-        PostgreSQL through SQLAlchemy); V(hive) is a Hive metastore.
+        PostgreSQL through SQLAlchemy); V(hive) is a Hive metastore (PyIceberg's HiveCatalog over Thrift; tested
+        against Apache Hive Metastore 4.0.0, the local stack's C(hive_metastore) service). A Hive metastore has one
+        level of databases and stores names in lower case, so other namespaces and names are refused.
     type: str
     choices: [rest, sql, hive]
     default: rest
@@ -29,7 +31,7 @@ options:
       - For V(rest), the catalog base URI, for Polaris V(http://127.0.0.1:8181/api/catalog).
       - For V(sql), an SQLAlchemy URL such as V(sqlite:////var/lib/x/catalog.db) or
         V(postgresql+psycopg://user@host:5432/db) (put the password in O(catalog_password), not in the URL).
-      - For V(hive), the metastore's thrift URI, for example V(thrift://hive:9083).
+      - For V(hive), the metastore's Thrift URI C(thrift://HOST:PORT), for example V(thrift://127.0.0.1:9083).
       - Falls back to E(LAKEHOUSE_CATALOG_URI).
     type: str
     required: true
@@ -37,7 +39,9 @@ options:
   warehouse:
     description:
       - For V(rest), the warehouse the server should use; for Polaris this is the B(catalog name).
-      - For V(sql) and V(hive), the root location of new tables, for example V(s3://lakehouse/warehouse).
+      - For V(sql) and V(hive), the root location of new tables, for example V(s3://lakehouse/warehouse). A
+        namespace the module creates in a Hive metastore gets the location C(<warehouse>/<namespace>.db), where its
+        tables go.
     type: str
   client_id:
     description:

@@ -7,7 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import StackError
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_ceph import CephService
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_hive_metastore import (
+    HiveMetastoreService,
+)
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_kubernetes import KubernetesService
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_monitoring import MonitoringService
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_polaris import PolarisService
@@ -16,8 +20,9 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack
 # Written into the state directory on first start; `absent` refuses to delete a directory without it.
 STATE_MARKER = '.dataplatform-lakehouse-stack'
 
-# monitoring after what it scrapes; kubernetes last: started after the others, stopped before them.
-SERVICE_ORDER = ('postgresql', 'ceph', 'polaris', 'monitoring', 'kubernetes')
+# hive_metastore after PostgreSQL and Ceph (its database, its S3A storage); monitoring after what it scrapes;
+# kubernetes last: started after the others, stopped before them.
+SERVICE_ORDER = ('postgresql', 'ceph', 'polaris', 'hive_metastore', 'monitoring', 'kubernetes')
 
 
 def build_services(params):
@@ -44,6 +49,20 @@ def build_services(params):
     reserved = {params['rgw_port']: 'rgw_port', params['ceph_mon_port']: 'ceph_mon_port',
                 params['postgresql_port']: 'postgresql_port', params['polaris_port']: 'polaris_port',
                 params['polaris_management_port']: 'polaris_management_port'}
+    if 'hive_metastore' in params['services']:
+        port = params.get('hive_metastore_port') or 9083
+        if port in reserved:
+            raise StackError('hive_metastore_port %d is also %s; choose another port.' % (port, reserved[port]),
+                             service='hive_metastore')
+        by_name['hive_metastore'] = HiveMetastoreService(
+            state_dir, app_dir=params.get('hive_metastore_app_dir'), java_home=params.get('hive_metastore_java_home'),
+            postgresql=postgresql, ceph=ceph, host=host, port=port,
+            database=params.get('hive_metastore_database') or 'hive_metastore',
+            user=params.get('hive_metastore_user') or 'hive_metastore',
+            version=params.get('hive_metastore_version') or '4.0.0',
+            heap_mb=params.get('hive_metastore_heap_mb') or 1024, start_timeout=params['start_timeout'],
+            log_lines=params['log_lines'])
+        reserved[port] = 'hive_metastore_port'
     if 'monitoring' in params['services']:
         by_name['monitoring'] = MonitoringService(
             state_dir, ceph=ceph, postgresql=postgresql, host=host, ports=params.get('monitoring_ports'),

@@ -36,7 +36,8 @@ options:
   state:
     description:
       - V(started) brings every selected service up (first start initializes it) and waits until it is healthy.
-      - V(stopped) stops them in reverse order (Polaris, then radosgw, OSD and monitor, then PostgreSQL).
+      - V(stopped) stops them in reverse order (Kubernetes, monitoring, the Hive Metastore, Polaris, then radosgw,
+        OSD and monitor, then PostgreSQL).
       - V(absent) stops them and deletes the state directory with all data and credentials.
       - V(status) only reports.
     type: str
@@ -55,6 +56,10 @@ options:
         kube-scheduler, kwok with one fake node, and with O(kubernetes_flux) Flux's source-controller and
         helm-controller); it starts after the others and stops before them. Its pods are simulated by kwok, no
         container runs. See C(docs/local-kubernetes.md).
+      - V(hive_metastore) (opt-in) is the Apache Hive standalone metastore (HMS) on the stack's PostgreSQL (its own
+        role and database, schema initialised once with MetastoreSchemaTool and its version checked on every
+        start), Thrift on O(bind_address):O(hive_metastore_port); started means a Thrift call answers. It needs
+        PostgreSQL, and Ceph for S3 table locations. See C(docs/hive-metastore.md).
       - V(monitoring) (opt-in) is Prometheus, Alertmanager, the blackbox exporter (probes the S3 endpoint),
         prometheus-postgres-exporter, prometheus-node-exporter and, with O(monitoring_ceph_mgr), ceph-mgr with its
         prometheus module, and (O(monitoring_logs)) VictoriaLogs with rsyslog shipping every component's log to it;
@@ -62,7 +67,7 @@ options:
         O(monitoring_config_dir). See C(docs/operations/README.md).
     type: list
     elements: str
-    choices: [postgresql, ceph, polaris, monitoring, kubernetes]
+    choices: [postgresql, ceph, polaris, hive_metastore, monitoring, kubernetes]
     default: [postgresql, ceph, polaris]
   bind_address:
     description: Loopback address every service binds to.
@@ -157,6 +162,37 @@ options:
       - Short values are for tests of token expiry; clients renew their token when it expires.
     type: str
     default: PT1H
+  hive_metastore_app_dir:
+    description:
+      - The metastore build of the role (C(lib/) with the server's jars, C(dist/) with the schema scripts).
+      - Required when V(hive_metastore) is among O(services) and O(state=started).
+    type: path
+  hive_metastore_java_home:
+    description: A Java 17 (or 11) runtime for the metastore (Hadoop 3.3.6 does not run on Java 23+).
+    type: path
+  hive_metastore_port:
+    description: Thrift port of the metastore (on O(bind_address)).
+    type: int
+    default: 9083
+  hive_metastore_version:
+    description:
+      - Version of the metastore build; the schema in its database must have the same version (checked on every
+        start).
+    type: str
+    default: 4.0.0
+  hive_metastore_database:
+    description: PostgreSQL database of the metastore (created on first start, schema initialised once).
+    type: str
+    default: hive_metastore
+  hive_metastore_user:
+    description:
+      - PostgreSQL role of the metastore; its password is generated and stored in C(credentials/hive_metastore.json).
+    type: str
+    default: hive_metastore
+  hive_metastore_heap_mb:
+    description: Maximum Java heap of the metastore. A changed value restarts a running metastore.
+    type: int
+    default: 1024
   kubernetes_bin_dir:
     description:
       - Directory with the C(etcd), C(kube-apiserver), C(kube-controller-manager), C(kube-scheduler), C(kwok),
@@ -308,7 +344,7 @@ versions:
   description: Versions of the components, as the binaries report them.
   returned: when state is started or status
   type: dict
-  sample: {ceph: 16.2.15, postgresql: '15.18', polaris: 1.4.1, kubernetes: 1.37.2, etcd: 3.6.16}
+  sample: {ceph: 16.2.15, postgresql: '15.18', polaris: 1.4.1, hive_metastore: 4.0.0, kubernetes: 1.37.2, etcd: 3.6.16}
 ansible_facts:
   description: Connection facts for later roles.
   returned: always
@@ -364,7 +400,7 @@ def main():
             state=dict(type='str', default='started', choices=['started', 'stopped', 'absent', 'status']),
             state_dir=dict(type='path', required=True),
             services=dict(type='list', elements='str',
-                          choices=['postgresql', 'ceph', 'polaris', 'monitoring', 'kubernetes'],
+                          choices=['postgresql', 'ceph', 'polaris', 'hive_metastore', 'monitoring', 'kubernetes'],
                           default=['postgresql', 'ceph', 'polaris']),
             bind_address=dict(type='str', default='127.0.0.1'),
             rgw_port=dict(type='int', default=7480),
@@ -386,6 +422,13 @@ def main():
             polaris_realm=dict(type='str', default='POLARIS'),
             polaris_heap_mb=dict(type='int', default=768),
             polaris_token_lifetime=dict(type='str', default='PT1H', no_log=False),
+            hive_metastore_app_dir=dict(type='path'),
+            hive_metastore_java_home=dict(type='path'),
+            hive_metastore_port=dict(type='int', default=9083),
+            hive_metastore_version=dict(type='str', default='4.0.0'),
+            hive_metastore_database=dict(type='str', default='hive_metastore'),
+            hive_metastore_user=dict(type='str', default='hive_metastore'),
+            hive_metastore_heap_mb=dict(type='int', default=1024),
             kubernetes_bin_dir=dict(type='path'),
             kubernetes_ports=dict(type='dict', options=dict(
                 (key, dict(type='int', default=value)) for key, value in KUBERNETES_PORTS.items())),
@@ -416,6 +459,10 @@ def main():
     if state == 'started' and 'polaris' in params['services'] and not params['polaris_app_dir']:
         module.fail_json(msg='polaris_app_dir is required to start Polaris; run the dataplatform.lakehouse.local_stack '
                              'role, which builds it, or pass the quarkus-app directory.')
+
+    if state == 'started' and 'hive_metastore' in params['services'] and not params['hive_metastore_app_dir']:
+        module.fail_json(msg='hive_metastore_app_dir is required to start the Hive Metastore; run the '
+                             'dataplatform.lakehouse.local_stack role, which builds it, or pass the build directory.')
 
     try:
         services = build_services(params)

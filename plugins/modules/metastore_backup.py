@@ -239,8 +239,10 @@ retention:
   sample: {"kept": ["polaris-20261126T101502.123Z"], "deleted": ["polaris-20261110T101502.004Z"]}
 verify:
   description: Verification report - checksum_ok, restored, ok, tables_checked, rows_checked, mismatches
-    (table or Polaris entity type with expected and actual counts), polaris_entities, restore_seconds,
-    scratch_dropped.
+    (table or Polaris entity type with expected and actual counts; for a Hive Metastore's database also a missing or
+    unexpected database or table, or a differing Iceberg metadata_location), polaris_entities,
+    hive_metastore_entities (counts of databases, tables and Iceberg tables, and the schema version, when the
+    manifest records a Hive Metastore), restore_seconds, scratch_dropped.
   returned: state is verify
   type: dict
 target_database:

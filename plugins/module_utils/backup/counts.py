@@ -80,6 +80,57 @@ def polaris_schema_version(connection):
     return int(row[0]) if row and row[0] is not None else None
 
 
+HIVE_METASTORE_TABLES = ('DBS', 'TBLS', 'TABLE_PARAMS', 'VERSION')
+
+
+def hive_metastore_entities(connection):
+    """A Hive Metastore's databases, tables and Iceberg metadata locations, or None when the database is no HMS.
+
+    Read from the metastore's own schema (public."DBS", "TBLS", "TABLE_PARAMS", "VERSION"), so that a restored
+    copy can be compared entity by entity, not only row by row: the metadata_location parameter is what makes each
+    Iceberg table readable.
+    """
+    present = connection.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name = ANY(%s)",
+        (list(HIVE_METASTORE_TABLES),)).fetchone()[0]
+    if present < len(HIVE_METASTORE_TABLES):
+        return None
+    databases = [row[0] for row in connection.execute('SELECT "NAME" FROM "DBS" ORDER BY 1').fetchall()]
+    tables = [row[0] for row in connection.execute(
+        'SELECT d."NAME" || \'.\' || t."TBL_NAME" FROM "TBLS" t JOIN "DBS" d ON d."DB_ID" = t."DB_ID" '
+        'ORDER BY 1').fetchall()]
+    locations = dict(connection.execute(
+        'SELECT d."NAME" || \'.\' || t."TBL_NAME", p."PARAM_VALUE" FROM "TBLS" t '
+        'JOIN "DBS" d ON d."DB_ID" = t."DB_ID" JOIN "TABLE_PARAMS" p ON p."TBL_ID" = t."TBL_ID" '
+        'WHERE p."PARAM_KEY" = \'metadata_location\' ORDER BY 1').fetchall())
+    version = connection.execute('SELECT "SCHEMA_VERSION" FROM "VERSION"').fetchone()
+    return {'schema_version': version[0] if version else None, 'databases': databases, 'tables': tables,
+            'iceberg_metadata_locations': locations}
+
+
+def compare_hive_metastore(expected, actual):
+    """Differences between the manifest's Hive Metastore entities and a restored database (lists of dicts)."""
+    if expected is None and actual is None:
+        return []
+    expected, actual = expected or {}, actual or {}
+    mismatches = []
+    for kind in ('databases', 'tables'):
+        missing = sorted(set(expected.get(kind) or []) - set(actual.get(kind) or []))
+        extra = sorted(set(actual.get(kind) or []) - set(expected.get(kind) or []))
+        if missing or extra:
+            mismatches.append({'hive_metastore': kind, 'missing': missing, 'unexpected': extra})
+    exp_loc = expected.get('iceberg_metadata_locations') or {}
+    act_loc = actual.get('iceberg_metadata_locations') or {}
+    for table in sorted(set(exp_loc) | set(act_loc)):
+        if exp_loc.get(table) != act_loc.get(table):
+            mismatches.append({'hive_metastore_table': table, 'metadata_location': True,
+                               'expected': exp_loc.get(table), 'actual': act_loc.get(table)})
+    if expected.get('schema_version') != actual.get('schema_version'):
+        mismatches.append({'hive_metastore_schema_version': True, 'expected': expected.get('schema_version'),
+                           'actual': actual.get('schema_version')})
+    return mismatches
+
+
 def compare_counts(expected_tables, actual_tables, expected_polaris=None, actual_polaris=None):
     """Differences between the manifest's row counts (and Polaris entity counts) and a restored database."""
     mismatches = []

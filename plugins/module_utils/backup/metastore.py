@@ -22,7 +22,9 @@ import uuid
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.counts import (
     compare_counts,
+    compare_hive_metastore,
     count_rows,
+    hive_metastore_entities,
     polaris_entity_counts,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.errors import BackupError
@@ -299,6 +301,7 @@ class MetastoreBackup(object):
                 try:
                     counts['tables'] = count_rows(connection, parallel=False)
                     counts['polaris'] = polaris_entity_counts(connection)
+                    counts['hive_metastore'] = hive_metastore_entities(connection)
                 except Exception as exc:  # reported after the dump, never lost
                     counts['error'] = exc
 
@@ -358,6 +361,7 @@ class MetastoreBackup(object):
                 server_version=info['server_version'], server_version_num=info['server_version_num'],
                 pg_dump_version=tools['version'], tables=counts.get('tables', {}),
                 polaris_entities=counts.get('polaris'), owner=info['owner'], encoding=info['encoding'],
+                hive_metastore_entities=counts.get('hive_metastore'),
                 source={'host': self.conn.get('host'), 'port': self.conn.get('port'), 'user': self.conn.get('user')},
                 compression_level=params.get('compression_level'))
             try:
@@ -580,6 +584,9 @@ class MetastoreBackup(object):
                     try:
                         mismatches = compare_counts(manifest['tables'], count_rows(check),
                                                     manifest.get('polaris_entities'), polaris_entity_counts(check))
+                        if manifest.get('hive_metastore_entities') is not None:
+                            mismatches += compare_hive_metastore(manifest['hive_metastore_entities'],
+                                                                 hive_metastore_entities(check))
                     finally:
                         check.close()
                     if mismatches:
@@ -637,12 +644,19 @@ class MetastoreBackup(object):
             check = self.connect(scratch)
             try:
                 tables, polaris = count_rows(check), polaris_entity_counts(check)
+                hive = hive_metastore_entities(check) if manifest.get('hive_metastore_entities') is not None else None
             finally:
                 check.close()
             mismatches = compare_counts(manifest['tables'], tables, manifest.get('polaris_entities'), polaris)
+            if manifest.get('hive_metastore_entities') is not None:
+                mismatches += compare_hive_metastore(manifest['hive_metastore_entities'], hive)
             report.update(ok=not mismatches, restored=True, tables_checked=len(manifest['tables']),
                           rows_checked=sum(manifest['tables'].values()), mismatches=mismatches,
                           polaris_entities=polaris)
+            if hive is not None:
+                report['hive_metastore_entities'] = dict(
+                    databases=len(hive['databases']), tables=len(hive['tables']),
+                    iceberg_tables=len(hive['iceberg_metadata_locations']), schema_version=hive['schema_version'])
         except psycopg.Error as exc:
             raise BackupError(describe_pg_error(exc, self.conn, scratch, action='Verifying into %s' % scratch),
                               commands=self.commands)

@@ -133,6 +133,16 @@ MANIFEST_SCHEMA = {
             },
         },
         'tables': {'type': 'object', 'additionalProperties': {'type': 'integer', 'minimum': 0}},
+        'hive_metastore_entities': {
+            'type': ['object', 'null'],
+            'required': ['databases', 'tables', 'iceberg_metadata_locations'],
+            'properties': {
+                'schema_version': {'type': ['string', 'null']},
+                'databases': {'type': 'array', 'items': {'type': 'string'}},
+                'tables': {'type': 'array', 'items': {'type': 'string'}},
+                'iceberg_metadata_locations': {'type': 'object', 'additionalProperties': {'type': 'string'}},
+            },
+        },
         'polaris_entities': {
             'type': ['object', 'null'],
             'required': ['total', 'by_type_code', 'by_type'],
@@ -149,7 +159,7 @@ MANIFEST_SCHEMA = {
 
 def build_manifest(name, database, started_at, finished_at, dump_file, size, sha256, etag, parts,
                    server_version, server_version_num, pg_dump_version, tables, polaris_entities,
-                   owner=None, encoding=None, source=None, compression_level=None):
+                   owner=None, encoding=None, source=None, compression_level=None, hive_metastore_entities=None):
     return {
         'format': MANIFEST_FORMAT,
         'name': name,
@@ -174,6 +184,8 @@ def build_manifest(name, database, started_at, finished_at, dump_file, size, sha
         },
         'tables': dict(tables),
         'polaris_entities': polaris_entities,
+        # Only for a Hive Metastore's database (its databases, tables, Iceberg metadata locations); else null.
+        'hive_metastore_entities': hive_metastore_entities,
     }
 
 

@@ -107,6 +107,10 @@ def describe_catalog_error(exc, params, action):
                     'iceberg_table_info before retrying.' % (action, text))
         if isinstance(exc, ice_exc.RESTError):
             return '%s failed at the catalog %s: %s: %s' % (action, uri, name, text)
+    if params.get('catalog_type') == 'hive':
+        hive = describe_hive_error(exc, text, uri, action)
+        if hive:
+            return hive
     if name in ('ConnectionError', 'ConnectTimeout', 'MaxRetryError', 'NewConnectionError'):
         return '%s failed: could not connect to the catalog at %s; check catalog_uri and that the service runs (%s).' % (
             action, uri, text)
@@ -117,6 +121,31 @@ def describe_catalog_error(exc, params, action):
     if isinstance(exc, OSError) and ('AWS Error' in text or 'S3' in text or 'curl' in text.lower()):
         return '%s failed in S3 storage: %s%s' % (action, text, _s3_hint(text))
     return '%s failed: %s: %s' % (action, name, text)
+
+
+def describe_hive_error(exc, text, uri, action):
+    """A Thrift error of the Hive metastore client (None when it is something else)."""
+    name = exc.__class__.__name__
+    if name == 'TTransportException' or (isinstance(exc, OSError) and 'thrift' in type(exc).__module__):
+        low = text.lower()
+        if 'could not connect' in low or 'refused' in low or 'timed out' in low:
+            return ('%s failed: could not connect to the Hive metastore at %s (%s); check catalog_uri '
+                    '(thrift://HOST:PORT) and that the metastore runs (the local stack\'s hive_metastore service: '
+                    'local_stack_hive_metastore=true).' % (action, uri, text))
+        return ('%s failed: the server at %s closed the Thrift connection (%s); check that catalog_uri is the Hive '
+                'metastore\'s Thrift port, else see the metastore\'s log.' % (action, uri, text))
+    if isinstance(exc, FileNotFoundError) and 'metadata' in text:
+        return ('%s failed: the metastore names a metadata file that is gone from storage (%s); restore it (or the '
+                'bucket) from a backup, or remove the stale entry from the metastore (DROP TABLE in Spark or beeline, '
+                'or PyIceberg catalog.drop_table, which does not read the file).' % (action, text))
+    if name in ('MetaException', 'InvalidObjectException', 'InvalidOperationException', 'TApplicationException'):
+        hint = ''
+        if 'No FileSystem for scheme' in text:
+            hint = '; the metastore has no Hadoop FileSystem for that scheme (the local stack\'s has S3A for s3://)'
+        elif 'Invalid method name' in text:
+            hint = '; the metastore lacks a call PyIceberg 0.12 makes (HMS 4.0.1 dropped get_table: use 4.0.0)'
+        return '%s failed in the Hive metastore at %s: %s: %s%s.' % (action, uri, name, text.rstrip('.'), hint)
+    return None
 
 
 def describe_sql_catalog_error(text, params, action):

@@ -74,6 +74,8 @@ def catalog_properties(params):
         # No access delegation: with Polaris on Ceph RGW (stsUnavailable) asking for vended credentials is a 400;
         # the client brings its own S3 keys.
         props['header.X-Iceberg-Access-Delegation'] = ''
+    elif ctype == 'hive':
+        hive_uri_problem(uri)
     elif ctype == 'sql':
         if params.get('catalog_password'):
             props['uri'] = _sql_uri_with_password(uri, params['catalog_password'])
@@ -96,6 +98,25 @@ def catalog_properties(params):
         props[str(key)] = value if isinstance(value, str) else json.dumps(value) if isinstance(value, (dict, list)) \
             else str(value).lower() if isinstance(value, bool) else str(value)
     return props
+
+
+def hive_uri_problem(uri):
+    """Refuse a catalog_uri that is not thrift://HOST:PORT for catalog_type hive (one line with the fix)."""
+    text = (uri or '').strip()
+    host_port = text[len('thrift://'):].rstrip('/') if text.startswith('thrift://') else ''
+    host, dummy, port = host_port.rpartition(':')
+    if not host or not port.isdigit() or '/' in host_port:
+        raise IcebergModuleError('catalog_uri %r is not a Hive metastore URI; for catalog_type hive use '
+                                 'thrift://HOST:PORT, for example thrift://127.0.0.1:9083.' % (uri,))
+
+
+def namespace_properties(params, namespace):
+    """Properties of a namespace this module creates: for a Hive metastore its location under the warehouse
+    (<warehouse>/<database>.db, where PyIceberg's SQL catalog puts tables too). Without it HMS gives the database
+    its own warehouse directory, and PyIceberg puts the tables there instead of under O(warehouse)."""
+    if params.get('catalog_type') == 'hive' and params.get('warehouse'):
+        return {'location': '%s/%s.db' % (params['warehouse'].rstrip('/'), '.'.join(namespace))}
+    return {}
 
 
 def _sql_uri_with_password(uri, password):
@@ -148,8 +169,13 @@ def name_problem(value):
     return None
 
 
-def split_identifier(namespace, name):
-    """(level, ..., table) of the namespace (dotted string or list of levels) and the table name, validated."""
+def split_identifier(namespace, name, catalog_type=None):
+    """(level, ..., table) of the namespace (dotted string or list of levels) and the table name, validated.
+
+    A Hive metastore has one level of databases and stores database and table names in lower case: a second
+    level, or an upper-case letter (which HMS would silently fold, so that the next run looks up another name),
+    is refused for catalog_type hive.
+    """
     if not name:
         raise IcebergModuleError('name (the table name) is required.')
     if isinstance(namespace, (list, tuple)):
@@ -167,6 +193,14 @@ def split_identifier(namespace, name):
     problem = name_problem(name)
     if problem:
         raise IcebergModuleError('table name %r is refused: it %s; %s.' % (name, problem, NAME_RULE))
+    if catalog_type == 'hive':
+        if len(ns) > 1:
+            raise IcebergModuleError('namespace %r is refused: a Hive metastore has one level of databases; use a '
+                                     'single-level namespace.' % shown)
+        for label, value in (('namespace', shown), ('table name', name)):
+            if value != value.lower():
+                raise IcebergModuleError('%s %r is refused: a Hive metastore stores names in lower case; use %r.'
+                                         % (label, value, value.lower()))
     return ns + (name,)
 
 

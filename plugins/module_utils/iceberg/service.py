@@ -165,7 +165,7 @@ def describe_unexpected(params, label):
 
 def run_info(params):
     apply_s3_environment(params)
-    identifier = split_identifier(params.get('namespace'), params.get('name'))
+    identifier = split_identifier(params.get('namespace'), params.get('name'), params.get('catalog_type'))
     name = identifier_text(identifier)
     started = time.monotonic()
     catalog = connect(params)

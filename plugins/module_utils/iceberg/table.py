@@ -30,6 +30,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.err
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.maintenance import TableMaintenance
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.options import (
     identifier_text,
+    namespace_properties,
     split_identifier,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.reads import bind_filter, parse_filter
@@ -79,7 +80,7 @@ class IcebergTable(TableMaintenance):
         self.params = params
         self.check_mode = check_mode
         self.warn = warn or (lambda msg: None)
-        self.identifier = split_identifier(params.get('namespace'), params.get('name'))
+        self.identifier = split_identifier(params.get('namespace'), params.get('name'), params.get('catalog_type'))
         self.name = identifier_text(self.identifier)
         self.catalog = connect(params)
         self.op_id = str(uuid_mod.uuid4())
@@ -242,7 +243,7 @@ class IcebergTable(TableMaintenance):
         namespace = self.identifier[:-1]
         if self.params.get('create_namespace', True):
             try:
-                self.catalog.create_namespace(namespace)
+                self.catalog.create_namespace(namespace, namespace_properties(self.params, namespace))
                 result['changes'].insert(0, 'create namespace %s' % '.'.join(namespace))
             except Exception as exc:
                 if not (PYICEBERG_IMPORT_ERROR is None and isinstance(exc, ice_exc.NamespaceAlreadyExistsError)):

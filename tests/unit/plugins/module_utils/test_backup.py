@@ -18,7 +18,10 @@ import json
 
 import pytest
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.counts import compare_counts
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.counts import (
+    compare_counts,
+    compare_hive_metastore,
+)
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.errors import BackupError
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.names import (
     MANIFEST_SCHEMA,
@@ -192,6 +195,45 @@ class TestCheckBackup:
 
     def test_invalid_manifest(self):
         assert check_backup({'format': 'x'}, {'size': 1}).startswith('invalid manifest: missing')
+
+
+HMS = {'schema_version': '4.0.0', 'databases': ['default', 'sales'], 'tables': ['sales.orders', 'sales.returns'],
+       'iceberg_metadata_locations': {'sales.orders': 's3://b/w/sales.db/orders/metadata/00003-a.metadata.json',
+                                      'sales.returns': 's3://b/w/sales.db/returns/metadata/00001-b.metadata.json'}}
+
+
+class TestHiveMetastoreEntities:
+    def test_manifest_with_hive_metastore_entities_matches_json_schema(self):
+        jsonschema = pytest.importorskip('jsonschema')
+        manifest = json.loads(json.dumps(sample_manifest(polaris_entities=None, hive_metastore_entities=HMS)))
+        jsonschema.validate(manifest, MANIFEST_SCHEMA)
+        assert validate_manifest(manifest) == []
+        assert sample_manifest()['hive_metastore_entities'] is None  # other databases: null
+
+    def test_equal(self):
+        assert compare_hive_metastore(HMS, json.loads(json.dumps(HMS))) == []
+        assert compare_hive_metastore(None, None) == []
+
+    def test_differences_name_the_entity(self):
+        actual = json.loads(json.dumps(HMS))
+        actual['tables'].remove('sales.returns')
+        del actual['iceberg_metadata_locations']['sales.returns']
+        actual['databases'].append('scratch')
+        actual['iceberg_metadata_locations']['sales.orders'] = 's3://b/w/sales.db/orders/metadata/00002-z.metadata.json'
+        actual['schema_version'] = '3.1.0'
+        diffs = compare_hive_metastore(HMS, actual)
+        assert {'hive_metastore': 'tables', 'missing': ['sales.returns'], 'unexpected': []} in diffs
+        assert {'hive_metastore': 'databases', 'missing': [], 'unexpected': ['scratch']} in diffs
+        assert {'hive_metastore_table': 'sales.orders', 'metadata_location': True,
+                'expected': HMS['iceberg_metadata_locations']['sales.orders'],
+                'actual': 's3://b/w/sales.db/orders/metadata/00002-z.metadata.json'} in diffs
+        assert {'hive_metastore_table': 'sales.returns', 'metadata_location': True,
+                'expected': HMS['iceberg_metadata_locations']['sales.returns'], 'actual': None} in diffs
+        assert {'hive_metastore_schema_version': True, 'expected': '4.0.0', 'actual': '3.1.0'} in diffs
+
+    def test_a_restore_that_is_no_metastore_differs_in_everything(self):
+        diffs = compare_hive_metastore(HMS, None)
+        assert {'hive_metastore': 'databases', 'missing': ['default', 'sales'], 'unexpected': []} in diffs
 
 
 class TestCompareCounts:

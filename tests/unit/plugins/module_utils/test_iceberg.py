@@ -34,6 +34,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.err
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.options import (  # noqa: E402
     apply_s3_environment,
     catalog_properties,
+    namespace_properties,
     split_identifier,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.rows import (  # noqa: E402
@@ -700,6 +701,48 @@ def test_identifiers_are_validated(params, namespace, name, fragment):
 def test_valid_identifiers():
     assert split_identifier('a.b', 'my_table-1') == ('a', 'b', 'my_table-1')
     assert split_identifier(['a', 'b'], 't') == ('a', 'b', 't')
+
+
+def test_hive_identifiers_are_one_level_and_lower_case():
+    assert split_identifier('sales', 'orders', 'hive') == ('sales', 'orders')
+    for namespace, name, fragment in (('a.b', 't', 'one level of databases'), ('Sales', 't', "use 'sales'"),
+                                      ('sales', 'Orders', "use 'orders'")):
+        with pytest.raises(IcebergModuleError) as err:
+            split_identifier(namespace, name, 'hive')
+        assert fragment in str(err.value) and '\n' not in str(err.value)
+    assert split_identifier('Sales', 'Orders', 'sql') == ('Sales', 'Orders')  # other catalogs keep their case
+
+
+def test_hive_uri_must_be_thrift():
+    props = catalog_properties(dict(catalog_type='hive', catalog_uri='thrift://127.0.0.1:64083', warehouse='s3://b/w'))
+    assert props['type'] == 'hive' and props['uri'] == 'thrift://127.0.0.1:64083' and props['warehouse'] == 's3://b/w'
+    for uri in ('http://127.0.0.1:9083', 'thrift://127.0.0.1', '127.0.0.1:9083', 'thrift://h:9083/db'):
+        with pytest.raises(IcebergModuleError) as err:
+            catalog_properties(dict(catalog_type='hive', catalog_uri=uri))
+        assert 'thrift://HOST:PORT' in str(err.value)
+
+
+def test_hive_namespaces_are_created_under_the_warehouse():
+    params = dict(catalog_type='hive', warehouse='s3://bucket/wh/')
+    assert namespace_properties(params, ('sales',)) == {'location': 's3://bucket/wh/sales.db'}
+    assert namespace_properties(dict(params, catalog_type='sql'), ('sales',)) == {}
+    assert namespace_properties(dict(catalog_type='hive'), ('sales',)) == {}
+
+
+def test_hive_errors_are_one_line_with_the_fix():
+    params = dict(catalog_type='hive', catalog_uri='thrift://127.0.0.1:1')
+    transport = type('TTransportException', (Exception,), {})
+    down = describe_catalog_error(transport("Could not connect to any of [('127.0.0.1', 1)]"), params, 'loading table a.b')
+    assert 'could not connect to the Hive metastore at thrift://127.0.0.1:1' in down and 'catalog_uri' in down
+    closed = describe_catalog_error(transport('TSocket read 0 bytes'), params, 'loading table a.b')
+    assert 'closed the Thrift connection' in closed and "metastore's Thrift port" in closed
+    meta = type('MetaException', (Exception,), {})
+    text = describe_catalog_error(meta('Got exception: java.io.IOException No FileSystem for scheme "gs"'), params,
+                                  'creating namespace a')
+    assert 'No FileSystem for that scheme' in text.replace('no Hadoop FileSystem', 'No FileSystem') and '\n' not in text
+    gone = describe_catalog_error(FileNotFoundError(2, "Path does not exist 'b/wh/ns.db/t/metadata/00001-x.metadata.json'"),
+                                  params, 'loading table ns.t')
+    assert 'gone from storage' in gone and 'drop_table' in gone and '\n' not in gone
 
 
 def test_wrong_sql_catalog_password_says_so():
