@@ -24,7 +24,6 @@ from __future__ import absolute_import, division, print_function
 
 import argparse
 import copy
-import json
 import os
 import statistics
 import sys
@@ -123,13 +122,7 @@ def main():
     for row in results['operations']:
         lines.append('| %s | %.3f | %.3f | %.2f |'
                      % (row['operation'], row['rest_s'], row['%s_s' % other], row['ratio_rest_over_%s' % other]))
-    results['load_average_at_end'] = [round(x, 2) for x in os.getloadavg()]
-    print('\n'.join(lines))
-    print()
-    print(json.dumps(results, indent=2))
-    if args.json_out:
-        with open(args.json_out, 'w') as handle:
-            json.dump(results, handle, indent=2)
+    ia.emit(results, '\n'.join(lines), args.json_out)
     return 0
 
 

@@ -27,7 +27,6 @@ The machine may be shared: the load average says how busy it was.
 from __future__ import absolute_import, division, print_function
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -254,13 +253,7 @@ def main():
         if run is not None:
             run.stop()
         env.close(catalog, [ns])
-    results['load_average_at_end'] = [round(x, 2) for x in os.getloadavg()]
-    print(markdown(results))
-    print()
-    print(json.dumps(results, indent=2))
-    if args.json_out:
-        with open(args.json_out, 'w') as handle:
-            json.dump(results, handle, indent=2)
+    ia.emit(results, markdown(results), args.json_out)
     return 0
 
 

@@ -18,7 +18,6 @@ criterion "Hive Metastore responding to metadata queries". Everything it creates
 from __future__ import absolute_import, division, print_function
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -89,13 +88,7 @@ def main():
     lines = ['| Thrift lookup, %d calls each | p50 (ms) | p95 (ms) | max (ms) |' % args.calls, '|---|---|---|---|']
     for row in results['lookups']:
         lines.append('| %s | %.2f | %.2f | %.2f |' % (row['lookup'], row['p50_ms'], row['p95_ms'], row['max_ms']))
-    results['load_average_at_end'] = [round(x, 2) for x in os.getloadavg()]
-    print('\n'.join(lines))
-    print()
-    print(json.dumps(results, indent=2))
-    if args.json_out:
-        with open(args.json_out, 'w') as handle:
-            json.dump(results, handle, indent=2)
+    ia.emit(results, '\n'.join(lines), args.json_out)
     return 0 if all(row['under_threshold'] for row in results['lookups']) else 1
 
 

@@ -359,6 +359,17 @@ def ansible_append(env, ns, name, path):
     return time.perf_counter() - t0
 
 
+def emit(results, table_text, json_out=None):
+    """The end of every benchmark here: the load at the end, the Markdown table, the JSON (and the file)."""
+    results['load_average_at_end'] = [round(x, 2) for x in os.getloadavg()]
+    print(table_text)
+    print()
+    print(json.dumps(results, indent=2))
+    if json_out:
+        with open(json_out, 'w') as handle:
+            json.dump(results, handle, indent=2)
+
+
 def main():
     args = parse_args()
     env = Env(args)
@@ -445,14 +456,8 @@ def main():
         lines.append('ansible-playbook append of the same file (process start and imports included): %.3f s'
                      % results['ansible_playbook_append_s'])
     results['target_met'] = all(a['ratio'] >= 0.9 for a in results['append'])
-    results['load_average_at_end'] = [round(x, 2) for x in os.getloadavg()]
     results['cpus'] = os.cpu_count()
-    print('\n'.join(lines))
-    print()
-    print(json.dumps(results, indent=2))
-    if args.json_out:
-        with open(args.json_out, 'w') as handle:
-            json.dump(results, handle, indent=2)
+    emit(results, '\n'.join(lines), args.json_out)
     return 0 if results['target_met'] else 1
 
 

@@ -79,6 +79,19 @@ def live_pid(pid_file, expected):
     return pid if pid_matches(pid, expected) else None
 
 
+def live_pid_in(pid_file, expected, work_dir):
+    """live_pid, and only if the process runs in work_dir (its cwd): a reused PID, or the same program started by
+    someone else elsewhere, is never taken for ours."""
+    pid = live_pid(pid_file, expected)
+    if pid is None:
+        return None
+    try:
+        cwd = os.readlink('/proc/%s/cwd' % pid)
+    except OSError:
+        return None
+    return pid if os.path.abspath(cwd) == os.path.abspath(work_dir) else None
+
+
 def remove_stale_pid_file(pid_file, expected):
     """Delete a pid file whose process is gone or is not ours. Returns True if one was removed."""
     if os.path.exists(pid_file) and live_pid(pid_file, expected) is None:
@@ -263,6 +276,25 @@ def stop_pid(pid, expected, term_timeout=30.0):
             pass
         wait_until(lambda: not pid_matches(pid, expected), 10, interval=0.1)
     return True
+
+
+def stop_by_pid_file(pid, pid_file, expected, term_timeout=30.0):
+    """Stop the service whose PID (or None) came from pid_file, then drop the file; True if it was running."""
+    if not pid:
+        remove_stale_pid_file(pid_file, expected)
+        return False
+    stop_pid(pid, expected, term_timeout=term_timeout)
+    remove_stale_pid_file(pid_file, expected)
+    return True
+
+
+def startup_failure(label, running, timeout_reason, log_file, log_lines, service):
+    """The StackError of a service that did not come up: why, and its log's last error line (or last line)."""
+    reason = timeout_reason if running else 'exited during start-up'
+    lines = tail(log_file, log_lines)
+    errors = [line for line in lines if 'ERROR' in line or 'Exception' in line]
+    last = (errors or lines or ['no output'])[-1].strip()
+    return StackError('%s %s (log %s): %s' % (label, reason, log_file, last), service=service, log_tail=lines)
 
 
 def read_json_file(path):

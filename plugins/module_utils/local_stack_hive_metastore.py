@@ -30,8 +30,8 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.hive.client
     HIVE_REQUIREMENT, THRIFT_IMPORT_ERROR, list_databases,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import (
-    StackError, ensure_port_free, live_pid, read_json_file, remove_stale_pid_file, rss_mib, run, spawn, stop_pid,
-    tail, wait_until, write_private_file,
+    StackError, ensure_port_free, live_pid_in, read_json_file, remove_stale_pid_file, rss_mib, run, spawn, startup_failure,
+    stop_by_pid_file, wait_until, write_private_file,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_postgresql import (
     sql_identifier, sql_literal,
@@ -114,14 +114,7 @@ class HiveMetastoreService(object):
     # -- helpers ---------------------------------------------------------------------------------------
     def _pid(self):
         # Ours only if it runs HiveMetaStore in our work dir: a reused PID or another metastore is never taken.
-        pid = live_pid(self.pid_file, SERVER_CLASS)
-        if pid is None:
-            return None
-        try:
-            cwd = os.readlink('/proc/%s/cwd' % pid)
-        except OSError:
-            return None
-        return pid if os.path.abspath(cwd) == self.work_dir else None
+        return live_pid_in(self.pid_file, SERVER_CLASS, self.work_dir)
 
     def load_credentials(self):
         return read_json_file(self.credentials_file)
@@ -330,24 +323,13 @@ class HiveMetastoreService(object):
         ok, dummy = wait_until(self._thrift_answers, self.start_timeout, interval=0.5,
                                alive=lambda: self._pid() is not None)
         if not ok:
-            running = self._pid() is not None
-            reason = ('did not answer a Thrift call within %ds' % self.start_timeout) if running \
-                else 'exited during start-up'
-            lines = tail(self.log_file, self.log_lines)
-            errors = [line for line in lines if 'ERROR' in line or 'Exception' in line]
-            last = (errors or lines or ['no output'])[-1].strip()
-            raise StackError('The Hive Metastore %s (log %s): %s' % (reason, self.log_file, last),
-                             service=self.name, log_tail=lines)
+            raise startup_failure('The Hive Metastore', self._pid() is not None,
+                                  'did not answer a Thrift call within %ds' % self.start_timeout,
+                                  self.log_file, self.log_lines, self.name)
         return True
 
     def stop(self):
-        pid = self._pid()
-        if not pid:
-            remove_stale_pid_file(self.pid_file, SERVER_CLASS)
-            return False
-        stop_pid(pid, SERVER_CLASS, term_timeout=30)
-        remove_stale_pid_file(self.pid_file, SERVER_CLASS)
-        return True
+        return stop_by_pid_file(self._pid(), self.pid_file, SERVER_CLASS)
 
     def facts(self):
         return dict(uri=self.uri, host=self.host, port=self.port, database=self.database, user=self.user,

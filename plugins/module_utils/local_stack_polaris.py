@@ -20,8 +20,8 @@ import re
 import secrets
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import (
-    StackError, ensure_port_free, live_pid, read_json_file, remove_stale_pid_file, rss_mib, spawn, stop_pid, tail,
-    wait_until, write_private_file,
+    StackError, ensure_port_free, live_pid_in, read_json_file, remove_stale_pid_file, rss_mib, spawn, startup_failure,
+    stop_by_pid_file, tail, wait_until, write_private_file,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_postgresql import sql_literal
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.client import PolarisClient, PolarisError
@@ -60,14 +60,7 @@ class PolarisService(object):
     def _pid(self):
         # A java running quarkus-run.jar is ours only if it runs in our work dir (where we started it): a reused
         # PID, or another Quarkus application, is never taken for our Polaris.
-        pid = live_pid(self.pid_file, PROCESS_MARKER)
-        if pid is None:
-            return None
-        try:
-            cwd = os.readlink('/proc/%s/cwd' % pid)
-        except OSError:
-            return None
-        return pid if os.path.abspath(cwd) == os.path.abspath(self.work_dir) else None
+        return live_pid_in(self.pid_file, PROCESS_MARKER, self.work_dir)
 
     def load_credentials(self):
         return read_json_file(self.credentials_file)
@@ -241,22 +234,13 @@ class PolarisService(object):
         if ok:
             self._first_token(creds)
         if not ok:
-            running = self._pid() is not None
-            reason = ('did not become ready within %ds' % self.start_timeout) if running else 'exited during start-up'
-            lines = tail(self.log_file, self.log_lines)
-            errors = [line for line in lines if 'ERROR' in line or 'Exception' in line]
-            raise StackError('Polaris %s (log %s): %s' % (reason, self.log_file, (errors or lines or ['no output'])[-1]),
-                             service=self.name, log_tail=lines)
+            raise startup_failure('Polaris', self._pid() is not None,
+                                  'did not become ready within %ds' % self.start_timeout,
+                                  self.log_file, self.log_lines, self.name)
         return True
 
     def stop(self):
-        pid = self._pid()
-        if not pid:
-            remove_stale_pid_file(self.pid_file, PROCESS_MARKER)
-            return False
-        stop_pid(pid, PROCESS_MARKER, term_timeout=30)
-        remove_stale_pid_file(self.pid_file, PROCESS_MARKER)
-        return True
+        return stop_by_pid_file(self._pid(), self.pid_file, PROCESS_MARKER)
 
     def facts(self):
         return dict(uri=self.base_uri, catalog_uri=self.base_uri + '/api/catalog',
