@@ -76,6 +76,10 @@ run_molecule() {
   done
   for scenario in "${ordered[@]}"; do
     [ -f "molecule/$scenario/molecule.yml" ] || continue
+    if [ "$scenario" = kind ] && ! { command -v docker && command -v kind && command -v flux; } >/dev/null; then
+      echo "--- molecule scenario kind SKIPPED: needs docker, kind and flux on PATH (docs/local-kubernetes.md)"
+      continue
+    fi
     echo "--- molecule scenario $scenario"
     molecule test -s "$scenario" || rc=1
   done

@@ -20,9 +20,10 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack
 # Written into the state directory on first start; `absent` refuses to delete a directory without it.
 STATE_MARKER = '.dataplatform-lakehouse-stack'
 
-# hive_metastore after PostgreSQL and Ceph (its database, its S3A storage); monitoring after what it scrapes;
-# kubernetes last: started after the others, stopped before them.
-SERVICE_ORDER = ('postgresql', 'ceph', 'polaris', 'hive_metastore', 'monitoring', 'kubernetes')
+# hive_metastore after PostgreSQL and Ceph (its database, its S3A storage); monitoring last, after everything it
+# scrapes (the kubernetes service's client certificate, which Prometheus authenticates to the control plane with,
+# exists only once that service has started); stopped first.
+SERVICE_ORDER = ('postgresql', 'ceph', 'polaris', 'hive_metastore', 'kubernetes', 'monitoring')
 
 
 def build_services(params):

@@ -230,8 +230,9 @@ def test_unreachable_api_server_reads_as_not_ready(tmp_path):
     assert status == 0 and reason
 
 
-def test_registered_last_in_the_service_order():
-    assert SERVICE_ORDER[-1] == 'kubernetes'
+def test_registered_after_the_others_and_before_monitoring():
+    # monitoring scrapes the control plane with the client certificate the kubernetes service generates
+    assert SERVICE_ORDER[-2:] == ('kubernetes', 'monitoring')
     params = dict(state_dir='/tmp/x', bind_address='127.0.0.1', postgresql_port=5544, postgresql_database='p',
                   postgresql_user='p', start_timeout=5, log_lines=5, rgw_port=7480, ceph_mon_port=3300,
                   s3_region='r', s3_user='u', osd_size_gib=1, polaris_port=8181, polaris_management_port=8182,
