@@ -15,6 +15,8 @@ __metaclass__ = type
 import re
 import traceback
 
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.errors import LakehouseError
+
 THRIFT_IMPORT_ERROR = None
 try:
     from thrift.protocol import TBinaryProtocol
@@ -26,19 +28,18 @@ except ImportError:
 HIVE_REQUIREMENT = 'pyiceberg[hive] (the thrift package and the Hive Metastore client PyIceberg ships)'
 
 
-class MetastoreError(Exception):
-    def __init__(self, message):
-        super(MetastoreError, self).__init__(message)
-        self.message = message
+class MetastoreError(LakehouseError):
+    """A Hive Metastore that cannot be reached or a URI that does not name one (one line, with the fix)."""
 
 
-def parse_thrift_uri(uri):
-    """(host, port) of thrift://host:port (the default port of HMS is 9083)."""
+def parse_thrift_uri(uri, default_port=9083):
+    """(host, port) of thrift://host:port (the default port of HMS is 9083; default_port=None: the port is required,
+    as PyIceberg's Hive client needs it)."""
     match = re.match(r'^thrift://(\[[^\]]+\]|[^:/\[\]]+)(?::(\d+))?/?$', uri or '')
-    if not match:
+    if not match or (default_port is None and not match.group(2)):
         raise MetastoreError('%r is not a Hive Metastore URI; use thrift://HOST:PORT, for example '
                              'thrift://127.0.0.1:9083.' % (uri,))
-    return match.group(1).strip('[]'), int(match.group(2) or 9083)
+    return match.group(1).strip('[]'), int(match.group(2) or default_port)
 
 
 class MetastoreClient(object):
