@@ -288,6 +288,13 @@ def stop_by_pid_file(pid, pid_file, expected, term_timeout=30.0):
     return True
 
 
+def await_start(label, ready, alive, timeout, interval, not_ready, log_file, log_lines, service):
+    """Wait until ready() while alive(); else raise startup_failure (why, and the log's last error line)."""
+    ok, dummy = wait_until(ready, timeout, interval=interval, alive=alive)
+    if not ok:
+        raise startup_failure(label, alive(), not_ready, log_file, log_lines, service)
+
+
 def startup_failure(label, running, timeout_reason, log_file, log_lines, service):
     """The StackError of a service that did not come up: why, and its log's last error line (or last line)."""
     reason = timeout_reason if running else 'exited during start-up'

@@ -30,8 +30,8 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.hive.client
     HIVE_REQUIREMENT, THRIFT_IMPORT_ERROR, list_databases,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import (
-    StackError, ensure_port_free, live_pid_in, read_json_file, remove_stale_pid_file, rss_mib, run, spawn, startup_failure,
-    stop_by_pid_file, wait_until, write_private_file,
+    StackError, ensure_port_free, live_pid_in, read_json_file, remove_stale_pid_file, rss_mib, run, spawn, await_start,
+    stop_by_pid_file, write_private_file,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_postgresql import (
     sql_identifier, sql_literal,
@@ -320,12 +320,9 @@ class HiveMetastoreService(object):
                 '-Dlog4j2.configurationFile=' + os.path.join(self.conf_dir, 'metastore-log4j2.properties'), '-cp', self._classpath(), SERVER_CLASS]
         spawn(argv, self.log_file, pid_file=self.pid_file, env=self._environment(), cwd=self.work_dir)
         write_private_file(self.settings_file, json.dumps(self.settings()) + '\n')
-        ok, dummy = wait_until(self._thrift_answers, self.start_timeout, interval=0.5,
-                               alive=lambda: self._pid() is not None)
-        if not ok:
-            raise startup_failure('The Hive Metastore', self._pid() is not None,
-                                  'did not answer a Thrift call within %ds' % self.start_timeout,
-                                  self.log_file, self.log_lines, self.name)
+        await_start('The Hive Metastore', self._thrift_answers, lambda: self._pid() is not None, self.start_timeout, 0.5,
+                    'did not answer a Thrift call within %ds' % self.start_timeout, self.log_file, self.log_lines,
+                    self.name)
         return True
 
     def stop(self):

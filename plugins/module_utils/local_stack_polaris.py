@@ -20,7 +20,7 @@ import re
 import secrets
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import (
-    StackError, ensure_port_free, live_pid_in, read_json_file, remove_stale_pid_file, rss_mib, spawn, startup_failure,
+    StackError, ensure_port_free, live_pid_in, read_json_file, remove_stale_pid_file, rss_mib, spawn, await_start,
     stop_by_pid_file, tail, wait_until, write_private_file,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_postgresql import sql_literal
@@ -230,13 +230,9 @@ class PolarisService(object):
             spawn(argv, self.log_file, pid_file=self.pid_file, env=self._environment(creds, bootstrap),
                   cwd=self.work_dir)
             write_private_file(self.settings_file, json.dumps(self.settings()) + '\n')
-        ok, dummy = wait_until(self.ready, self.start_timeout, interval=1.0, alive=lambda: self._pid() is not None)
-        if ok:
-            self._first_token(creds)
-        if not ok:
-            raise startup_failure('Polaris', self._pid() is not None,
-                                  'did not become ready within %ds' % self.start_timeout,
-                                  self.log_file, self.log_lines, self.name)
+        await_start('Polaris', self.ready, lambda: self._pid() is not None, self.start_timeout, 1.0,
+                    'did not become ready within %ds' % self.start_timeout, self.log_file, self.log_lines, self.name)
+        self._first_token(creds)
         return True
 
     def stop(self):
