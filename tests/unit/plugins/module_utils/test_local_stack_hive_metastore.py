@@ -2,8 +2,6 @@
 facts, ports, and the Thrift client against a closed port (the metastore itself runs in the integration stages)."""
 import os
 import socket
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -93,41 +91,25 @@ def test_settings_change_with_the_configuration(tmp_path):
     assert 'one' not in str(first)  # a hash, not the password
 
 
-def test_a_metastore_elsewhere_is_not_ours(tmp_path):
+def test_a_metastore_elsewhere_is_not_ours(tmp_path, pid_file_process):
     service = make(tmp_path)
     os.makedirs(service.work_dir)
     elsewhere = tmp_path / 'elsewhere'
     elsewhere.mkdir()
-    proc = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)', SERVER_CLASS], cwd=str(elsewhere))
-    try:
-        lp.wait_until(lambda: lp.process_cmdline(proc.pid), 5, interval=0.01)
-        with open(service.pid_file, 'w') as handle:
-            handle.write('%d\n' % proc.pid)
-        assert service.status()['running'] is False
-        assert service.stop() is False
-        assert proc.poll() is None  # never signalled
-    finally:
-        proc.kill()
-        proc.wait()
+    proc = pid_file_process(SERVER_CLASS, elsewhere, service.pid_file)
+    assert service.status()['running'] is False
+    assert service.stop() is False
+    assert proc.poll() is None  # never signalled
 
 
-def test_our_metastore_is_recognised_and_stopped(tmp_path):
+def test_our_metastore_is_recognised_and_stopped(tmp_path, pid_file_process):
     service = make(tmp_path)
     os.makedirs(service.work_dir)
-    proc = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)', SERVER_CLASS],
-                            cwd=service.work_dir)
-    try:
-        lp.wait_until(lambda: lp.process_cmdline(proc.pid), 5, interval=0.01)
-        with open(service.pid_file, 'w') as handle:
-            handle.write('%d\n' % proc.pid)
-        assert service._pid() == proc.pid
-        assert service.stop() is True
-        assert proc.wait(10) is not None
-        assert not os.path.exists(service.pid_file)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    proc = pid_file_process(SERVER_CLASS, service.work_dir, service.pid_file)
+    assert service._pid() == proc.pid
+    assert service.stop() is True
+    assert proc.wait(10) is not None
+    assert not os.path.exists(service.pid_file)
 
 
 def test_facts_name_files_not_secrets(tmp_path):

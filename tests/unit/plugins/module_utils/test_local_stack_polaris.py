@@ -1,9 +1,6 @@
 """Units for the Polaris service's process identity, facts and first token (the server itself runs in the integration stages)."""
 import os
-import subprocess
-import sys
 
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils import local_process as lp
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_polaris import PolarisService
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_postgresql import PostgresqlService
 
@@ -17,38 +14,23 @@ def test_not_running_without_pid_file(tmp_path):
     assert status['running'] is False and status['pid'] is None
 
 
-def test_a_quarkus_process_elsewhere_is_not_ours(tmp_path):
+def test_a_quarkus_process_elsewhere_is_not_ours(tmp_path, pid_file_process):
     service = make(tmp_path)
     os.makedirs(service.work_dir)
     elsewhere = tmp_path / 'elsewhere'
     elsewhere.mkdir()
     # argv mentions quarkus-run.jar, like any Quarkus application, but it runs in another directory.
-    proc = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)', 'quarkus-run.jar'], cwd=str(elsewhere))
-    try:
-        lp.wait_until(lambda: lp.process_cmdline(proc.pid), 5, interval=0.01)
-        with open(service.pid_file, 'w') as handle:
-            handle.write('%d\n' % proc.pid)
-        assert service.status()['running'] is False
-        assert service.stop() is False
-        assert proc.poll() is None  # never signalled
-    finally:
-        proc.kill()
-        proc.wait()
+    proc = pid_file_process('quarkus-run.jar', elsewhere, service.pid_file)
+    assert service.status()['running'] is False
+    assert service.stop() is False
+    assert proc.poll() is None  # never signalled
 
 
-def test_our_process_is_recognised(tmp_path):
+def test_our_process_is_recognised(tmp_path, pid_file_process):
     service = make(tmp_path)
     os.makedirs(service.work_dir)
-    proc = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)', 'quarkus-run.jar'],
-                            cwd=service.work_dir)
-    try:
-        lp.wait_until(lambda: lp.process_cmdline(proc.pid), 5, interval=0.01)
-        with open(service.pid_file, 'w') as handle:
-            handle.write('%d\n' % proc.pid)
-        assert service._pid() == proc.pid
-    finally:
-        proc.kill()
-        proc.wait()
+    proc = pid_file_process('quarkus-run.jar', service.work_dir, service.pid_file)
+    assert service._pid() == proc.pid
 
 
 def test_facts_name_files_not_secrets(tmp_path):
