@@ -33,7 +33,9 @@ def read_realm(polaris, catalog_names=None):
             grant_sets[(name, role_name)] = keys
             view['catalog_roles'].append(dict(name=role_name, properties=dict(role.get('properties') or {}),
                                               grants=grants_view(keys)))
-        view['namespaces'] = ['.'.join(namespace) for namespace in polaris.namespaces(name)]
+        # Sorted: Polaris lists a catalog's namespaces in the order its database returns them, which can change
+        # between two reads of the same realm; tuples sort parents before their children.
+        view['namespaces'] = ['.'.join(namespace) for namespace in sorted(polaris.namespaces(name))]
         result_catalogs.append(view)
     principals = [principal_view(principal, polaris.principal_roles_of(principal['name']))
                   for principal in sorted(polaris.principals(), key=lambda item: item['name'])]

@@ -13,7 +13,9 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.ent
     Polaris, check_name, location_allowed, ns_path, plan_properties, role_grants, storage_changes,
     storage_native, storage_request, string_properties,
 )
-from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.export import setup_desired, setup_document
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.export import (
+    read_realm, setup_desired, setup_document,
+)
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.grants import (
     PRIVILEGES, PolarisInputError, grant_body, grant_dict, grant_key, grant_text, key_from_api, namespace_levels,
     plan_set,
@@ -236,6 +238,46 @@ def test_setup_document_has_the_cli_structure():
     assert catalog['roles'] == {'w': {'assign_to': ['pr'], 'privileges': {'catalog': ['TABLE_LIST'],
                                                                           'namespace': {'a.b': ['TABLE_READ_DATA']}}}}
     assert catalog['namespaces'] == [{'name': 'a'}, {'name': 'a.b'}]
+
+
+class ListingRealm(object):
+    """A realm read through the entities API whose namespace listing comes back in a different order each read."""
+
+    def __init__(self, *orders):
+        self.orders = list(orders)
+
+    def catalogs(self):
+        return [{'name': 'c', 'type': 'INTERNAL', 'properties': {'default-base-location': 's3://b/wh'},
+                 'storageConfigInfo': {'storageType': 'S3', 'allowedLocations': ['s3://b/wh']}}]
+
+    def catalog_roles(self, catalog):
+        return {'w': {'name': 'w'}}
+
+    def grants(self, catalog, role):
+        return {('catalog', 'TABLE_LIST', (), None)}
+
+    def namespaces(self, catalog):
+        return self.orders.pop(0)
+
+    def principals(self):
+        return [{'name': 'p'}]
+
+    def principal_roles_of(self, principal):
+        return ['pr']
+
+    def principal_roles(self):
+        return [{'name': 'pr'}]
+
+    def catalog_roles_of(self, role, catalog):
+        return ['w']
+
+
+def test_the_setup_export_does_not_depend_on_the_listing_order_of_namespaces():
+    # Two reads of an unchanged realm must give the same file (polaris_info dest: changed=false on a re-run).
+    polaris = ListingRealm([('b',), ('a',), ('a', 'x')], [('a',), ('a', 'x'), ('b',)])
+    first, second = (setup_document(*read_realm(polaris)) for dummy in range(2))
+    assert first == second
+    assert first['catalogs'][0]['namespaces'] == [{'name': 'a'}, {'name': 'a.x'}, {'name': 'b'}]
 
 
 def test_setup_desired_inverts_setup_document():
