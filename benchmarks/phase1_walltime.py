@@ -43,6 +43,23 @@ def module_elapsed(host_result):
     return float(host_result.get('elapsed_seconds') or 0)
 
 
+# Actions that run in the ansible-playbook process itself; every other task that is not skipped starts a process
+# on the host (an interpreter per loop item): module runs are the share of the overhead that does not depend on load.
+CONTROLLER_ACTIONS = frozenset('ansible.builtin.%s' % name for name in (
+    'set_fact', 'assert', 'debug', 'fail', 'pause', 'meta', 'include_tasks', 'import_tasks', 'include_role',
+    'import_role', 'include_vars', 'validate_argument_spec', 'add_host', 'group_by', 'set_stats', 'gather_facts'))
+
+
+def module_runs(host_result):
+    """Processes a task started on the host: one per loop item that was not skipped (0 for controller actions)."""
+    if host_result.get('action') in CONTROLLER_ACTIONS:
+        return 0
+    items = host_result.get('results')
+    if isinstance(items, list):
+        return sum(1 for item in items if isinstance(item, dict) and not item.get('skipped'))
+    return 0 if host_result.get('skipped') else 1
+
+
 def run_phase1(extra_vars, label):
     env = dict(os.environ,
                ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
@@ -58,7 +75,10 @@ def run_phase1(extra_vars, label):
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout)[-2000:]
         raise SystemExit('phase1.yml failed in %s (rc=%d); last output:\n%s' % (label, proc.returncode, tail))
-    report = json.loads(proc.stdout)
+    # The json callback's document starts at the first line that opens it: ansible.builtin.pause (the scratch
+    # table's wait for its orphan to pass the guard age) writes 'Pausing for N seconds' to stdout before it.
+    start = 0 if proc.stdout.startswith('{') else proc.stdout.find('\n{') + 1
+    report = json.loads(proc.stdout[start:])
     tasks = []
     for play in report['plays']:
         for task in play['tasks']:
@@ -73,6 +93,7 @@ def run_phase1(extra_vars, label):
                 'seconds': round(seconds, 3),
                 'work_seconds': round(module_elapsed(host), 3),
                 'changed': bool(host.get('changed')),
+                'module_runs': module_runs(host),
             })
     work = sum(t['work_seconds'] for t in tasks)
     in_tasks = sum(t['seconds'] for t in tasks)
@@ -91,18 +112,22 @@ def run_phase1(extra_vars, label):
         'wall_seconds': round(wall, 2),
         'tasks': len(tasks),
         'changed_tasks': sum(1 for t in tasks if t['changed']),
+        'module_runs': sum(t['module_runs'] for t in tasks),
         'work_seconds': round(work, 2),
         'overhead_seconds': round(wall - work, 2),
         'overhead_share': round((wall - work) / wall, 3),
         'outside_tasks_seconds': round(wall - in_tasks, 2),
+        # The 1-minute load average at the end: on a shared machine the wall time says little without it.
+        'load_average': round(os.getloadavg()[0], 2),
         'by_action': dict(sorted(by_action.items(), key=lambda kv: -kv[1]['overhead_seconds'])),
         'top_overhead_tasks': sorted(
             ({'task': t['task'], 'action': t['action'], 'seconds': t['seconds'],
               'overhead_seconds': round(t['seconds'] - t['work_seconds'], 3)} for t in tasks),
             key=lambda t: -t['overhead_seconds'])[:10],
     }
-    print('[%s] wall %.1f s, work %.1f s, overhead %.1f s (%.0f %%), %d tasks'
-          % (label, wall, work, wall - work, 100 * (wall - work) / wall, len(tasks)), file=sys.stderr, flush=True)
+    print('[%s] wall %.1f s, work %.1f s, overhead %.1f s (%.0f %%), %d tasks, %d module runs, load %.1f'
+          % (label, wall, work, wall - work, 100 * (wall - work) / wall, len(tasks), result['module_runs'],
+             result['load_average']), file=sys.stderr, flush=True)
     return result
 
 
@@ -144,12 +169,14 @@ def main():
     if args.json:
         with open(args.json, 'w') as handle:
             json.dump(figures, handle, indent=2)
-    print('\n| run | wall s | work s | overhead s | overhead share | tasks | changed |', file=sys.stderr)
-    print('|---|---|---|---|---|---|---|', file=sys.stderr)
+    print('\n| run | wall s | work s | overhead s | overhead share | tasks | module runs | changed | load |',
+          file=sys.stderr)
+    print('|---|---|---|---|---|---|---|---|---|', file=sys.stderr)
     for run in runs:
-        print('| %s | %.1f | %.1f | %.1f | %.0f %% | %d | %d |'
+        print('| %s | %.1f | %.1f | %.1f | %.0f %% | %d | %d | %d | %.1f |'
               % (run['label'], run['wall_seconds'], run['work_seconds'], run['overhead_seconds'],
-                 100 * run['overhead_share'], run['tasks'], run['changed_tasks']), file=sys.stderr)
+                 100 * run['overhead_share'], run['tasks'], run['module_runs'], run['changed_tasks'],
+                 run['load_average']), file=sys.stderr)
 
 
 if __name__ == '__main__':
