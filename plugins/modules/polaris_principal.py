@@ -67,8 +67,11 @@ options:
       - V(reset) sets the credentials to O(client_id) and O(client_secret) (C(POST /principals/{name}/reset), only
         the root principal may call it, and only while the server's C(ENABLE_CREDENTIAL_RESET) feature is on, the
         default). No change when Polaris already issues a token for them.
+      - V(rotate_if_missing) rotates (as V(rotate)) only when O(credentials_file) does not exist, so that an existing
+        principal whose file was lost gets usable credentials again and a second run changes nothing. Needs
+        O(credentials_file).
     type: str
-    choices: [none, rotate, reset]
+    choices: [none, rotate, reset, rotate_if_missing]
     default: none
   client_id:
     description: Client id to set with O(credentials_action=reset) (default the principal's current one).
@@ -125,6 +128,15 @@ EXAMPLES = r'''
     return_credentials: true
   register: ingest
   no_log: true
+
+- name: Keep a usable credentials file (new credentials only when the file is gone)
+  dataplatform.lakehouse.polaris_principal:
+    polaris_uri: http://127.0.0.1:8181
+    polaris_client_id: "{{ polaris_root_id }}"
+    polaris_client_secret: "{{ polaris_root_secret }}"
+    name: ingest
+    credentials_action: rotate_if_missing
+    credentials_file: /etc/lakehouse/ingest-credentials.json
 '''
 
 RETURN = r'''
@@ -185,6 +197,8 @@ elapsed_seconds:
   type: float
 '''
 
+import os
+
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.module import LakehouseModule
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.client import PolarisError
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.polaris.connection import polaris_argument_spec, polaris_client
@@ -201,7 +215,7 @@ ARGUMENT_SPEC = dict(
     purge_properties=dict(type='bool', default=False),
     principal_roles=dict(type='list', elements='str'),
     purge_principal_roles=dict(type='bool', default=False),
-    credentials_action=dict(type='str', choices=['none', 'rotate', 'reset'], default='none'),
+    credentials_action=dict(type='str', choices=['none', 'rotate', 'reset', 'rotate_if_missing'], default='none'),
     client_id=dict(type='str', no_log=False),
     client_secret=dict(type='str', no_log=True),
     credentials_file=dict(type='path'),
@@ -228,6 +242,9 @@ def run(module):
                 return False
             raise
 
+    if params['credentials_action'] == 'rotate_if_missing':
+        # The file is read where the module runs, where it is written: its absence is the reason to rotate.
+        params = dict(params, credentials_action='none' if os.path.exists(params['credentials_file']) else 'rotate')
     result = converge_principal(session(module), params, credentials_work)
     credentials = result.pop('new_credentials', None)
     result['credentials_changed'] = bool(credentials) or bool(module.check_mode and result['credentials_method'])
@@ -254,7 +271,8 @@ def run(module):
 def main():
     module = LakehouseModule(argument_spec=ARGUMENT_SPEC, connections=[polaris_argument_spec()],
                              supports_check_mode=True,
-                             required_if=[('credentials_action', 'reset', ['client_secret'])],
+                             required_if=[('credentials_action', 'reset', ['client_secret']),
+                                          ('credentials_action', 'rotate_if_missing', ['credentials_file'])],
                              required_by=dict(credentials_vault_password_file=['credentials_file']))
     module.run(run, module)
 
