@@ -330,6 +330,8 @@ def _iceberg_criteria(data, thresholds):
             problems.append('no rows read back')
         detail = '; '.join(problems) if problems else '%s; %s; queried %d row(s); metadata and data files on S3' % (
             ', '.join(str(t.get('table')) for t in tables), updated, rows)
+        # The same item on the Hive Metastore is hms_tables_created_updated_queried.
+        detail += '; catalog: %s' % catalog_text
         out.append(criterion('tables_created_updated_queried', obj, check, FAILED if problems else PASSED,
                              '%d table(s), %d row(s)' % (len(tables), rows), None, None, detail))
 

@@ -93,6 +93,8 @@ def test_real_results_pass(results):
     assert 'SQL catalog' in got['metadata_query_latency']['detail']
     assert got['time_travel']['figure'] == timings['time_travel_seconds']
     assert got['tables_created_updated_queried']['figure'] == '1 table(s), 3 row(s)'
+    assert got['tables_created_updated_queried']['detail'].endswith('; catalog: PyIceberg SQL catalog on PostgreSQL, '
+                                                                    'standing in for Polaris')
     assert got['backup_time']['figure'] == max(b['duration_seconds'] for b in results['metastore_backup']['backups'])
     # the fixture's polaris database is empty (0 tables, 0 rows checked): it validates nothing (issue 17)
     assert got['backup_recovery_validated']['figure'] == '1/2 verified, 1 nothing to verify'
