@@ -10,7 +10,8 @@
 Sets up a bucket, a database and an Iceberg table of its own (through the iceberg_table code path, catalog_type
 hive), then times --calls calls of each lookup with the HMS Thrift client PyIceberg ships: get_all_databases,
 get_database and get_table, each on one open connection, and get_table on a new connection per call (what PyIceberg
-does for every catalog operation). p50, p95 and max per lookup, against the 2 s threshold of the Phase 1 success
+does for every catalog operation): plugins/module_utils/hive/lookups.py, what the hive_metastore_check module and
+the Phase 1 report measure. p50, p95 and max per lookup, against the 2 s threshold of the Phase 1 success
 criterion "Hive Metastore responding to metadata queries". Everything it creates is removed.
 (Not named hive_metastore.py: this directory is first on sys.path, and that name would hide the HMS Thrift client.)
 """
@@ -19,9 +20,7 @@ from __future__ import absolute_import, division, print_function
 
 import argparse
 import os
-import statistics
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -29,28 +28,12 @@ sys.path.insert(0, HERE)
 import catalogs  # noqa: E402  (benchmarks/catalogs.py: iceberg_append's options for one catalog kind)
 import iceberg_append as ia  # noqa: E402  (benchmarks/iceberg_append.py: the bucket, the catalog options)
 
-THRESHOLD_S = 2.0
-
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--calls', type=int, default=100, help='calls of each lookup')
     p.add_argument('--json-out', help='also write the JSON result to this file')
     return p.parse_args()
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
-def timed(calls, function):
-    durations = []
-    for unused in range(calls):
-        started = time.perf_counter()
-        function()
-        durations.append(time.perf_counter() - started)
-    return durations
 
 
 def main():
@@ -61,28 +44,12 @@ def main():
     catalog = None
     results = dict(calls=args.calls, metastore=env.kind, lookups=[])
     try:
-        from pyiceberg.catalog.hive import _HiveClient
+        # The measuring logic is the collection's (the hive_metastore_check module and the Phase 1 report use it).
+        from ansible_collections.dataplatform.lakehouse.plugins.module_utils.hive.lookups import measure_lookups
         from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.catalog import connect
         ia.module_create(env, ns, name, False)
         catalog = connect(dict(env.params))
-        uri = env.params['catalog_uri']
-        samples = {}
-        with _HiveClient(uri) as client:
-            client.get_table(dbname=ns, tbl_name=name)  # warm the server's caches and connection pool
-            samples['get_all_databases (one connection)'] = timed(args.calls, client.get_all_databases)
-            samples['get_database (one connection)'] = timed(args.calls, lambda: client.get_database(ns))
-            samples['get_table (one connection)'] = timed(
-                args.calls, lambda: client.get_table(dbname=ns, tbl_name=name))
-
-        def fresh_get_table():
-            with _HiveClient(uri) as fresh:
-                fresh.get_table(dbname=ns, tbl_name=name)
-        samples['get_table (new connection per call)'] = timed(args.calls, fresh_get_table)
-        for lookup, values in samples.items():
-            results['lookups'].append(dict(
-                lookup=lookup, p50_ms=round(statistics.median(values) * 1000, 2),
-                p95_ms=round(percentile(values, 0.95) * 1000, 2), max_ms=round(max(values) * 1000, 2),
-                under_threshold=percentile(values, 0.95) < THRESHOLD_S))
+        results['lookups'] = measure_lookups(env.params['catalog_uri'], ns, name, args.calls)
     finally:
         env.close(catalog, [ns])
     lines = ['| Thrift lookup, %d calls each | p50 (ms) | p95 (ms) | max (ms) |' % args.calls, '|---|---|---|---|']

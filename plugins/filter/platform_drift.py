@@ -17,7 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-SECTIONS = ('s3', 'catalog', 'backups', 'polaris')
+SECTIONS = ('s3', 'catalog', 'backups', 'polaris', 'hive_metastore')
 RECOMMENDED_KEYS = ('signature_version', 'addressing_style', 'request_checksum_calculation',
                     'response_checksum_validation', 'environment')
 
@@ -326,7 +326,37 @@ def polaris_drift(expected, actual):
     return lines
 
 
-COMPARATORS = {'s3': s3_drift, 'catalog': catalog_drift, 'backups': backups_drift, 'polaris': polaris_drift}
+# --------------------------------------------------------------------------------------------------- Hive Metastore
+
+def hive_metastore_drift(expected, actual):
+    """Databases and tables of the Hive Metastore: a recorded one missing, a table's type, Iceberg-ness, location or
+    metadata_location changed (the pointer to the table's current metadata: a restore from an older backup, a rollback
+    or a writer the recording did not expect moves it). Added databases and tables are not drift."""
+    lines = _scalar_drift('hive metastore', expected, actual, ('uri',))
+    databases = actual.get('databases') or {}
+    for db in sorted(expected.get('databases') or {}):
+        want = expected['databases'][db] or {}
+        got = databases.get(db) or {'exists': False}
+        if want.get('exists', True) and not got.get('exists'):
+            lines.append('hive metastore database %s is missing' % db)
+            continue
+        if not want.get('exists', True):
+            if got.get('exists'):
+                lines.append('hive metastore database %s exists now (it was recorded as missing)' % db)
+            continue
+        tables = got.get('tables') or {}
+        for name in sorted(want.get('tables') or {}):
+            label = 'hive metastore table %s.%s' % (db, name)
+            if name not in tables:
+                lines.append('%s is missing' % label)
+                continue
+            lines.extend(_scalar_drift(label, want['tables'][name] or {}, tables[name] or {},
+                                       ('table_type', 'iceberg', 'location', 'metadata_location')))
+    return lines
+
+
+COMPARATORS = {'s3': s3_drift, 'catalog': catalog_drift, 'backups': backups_drift, 'polaris': polaris_drift,
+               'hive_metastore': hive_metastore_drift}
 
 
 def platform_drift(expected, actual, sections=None):

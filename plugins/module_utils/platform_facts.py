@@ -38,7 +38,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.erro
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.metastore import MetastoreBackup
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.backup.stores import DirectoryStore, S3Store
 
-SECTIONS = ('s3', 'catalog', 'backups', 'polaris')
+SECTIONS = ('s3', 'catalog', 'backups', 'polaris', 'hive_metastore')
 # PyIceberg's SQL catalog marks a namespace with this property; it is bookkeeping, not configuration.
 SQL_NAMESPACE_MARKER = 'exists'
 
@@ -312,6 +312,8 @@ def choose_sections(params):
     if params.get('backup_bucket') or params.get('backup_directory'):
         chosen.append('backups')
     chosen.append('polaris')
+    if params.get('hive_metastore_uri'):
+        chosen.append('hive_metastore')
     return chosen
 
 
@@ -326,6 +328,8 @@ def check_params(params, sections):
         return 'Section catalog needs catalog_uri (and catalog_type, catalog_password or client_id/client_secret).'
     if 'backups' in sections and not (params.get('backup_bucket') or params.get('backup_directory')):
         return 'Section backups needs backup_bucket (with backup_prefix) or backup_directory.'
+    if 'hive_metastore' in sections and not params.get('hive_metastore_uri'):
+        return 'Section hive_metastore needs hive_metastore_uri (thrift://HOST:PORT).'
     if params.get('polaris_uri') and not (params.get('polaris_client_id') and params.get('polaris_client_secret')):
         return 'polaris_uri needs polaris_client_id and polaris_client_secret (a principal that may read the management API).'
     return None
@@ -355,4 +359,8 @@ def gather(params, sections, s3_conn):
             doc['polaris'] = polaris_facts(polaris_client(params), params.get('polaris_catalogs'))
         else:
             doc['polaris'] = polaris_not_deployed('no Polaris connection was given (polaris_uri)')
+    if 'hive_metastore' in sections:
+        # Imported here: the other sections do not load the Thrift client.
+        from ansible_collections.dataplatform.lakehouse.plugins.module_utils.hive.facts import metastore_facts
+        doc['hive_metastore'] = metastore_facts(params['hive_metastore_uri'], params.get('hive_metastore_databases'))
     return doc

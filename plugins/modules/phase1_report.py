@@ -33,8 +33,15 @@ description:
     snapshot before the evolution reads back its rows), V(maintenance) (every table maintained).
     Objective 1.4 - V(backup_time) (slowest backup <= O(thresholds.backup_seconds)), V(backup_recovery_validated)
     (every new backup restored into a scratch database and matching its manifest), V(backup_scheduled) (the
-    CronJob rendered; skipped when not rendered)."
-  - A results file that is absent (or unreadable) fails every criterion of its objective with the playbook to run.
+    CronJob rendered; skipped when not rendered).
+    Objective hms (optional, C(hive_metastore.json) from M(dataplatform.lakehouse.hive_metastore_check)) -
+    V(hms_metadata_queries) (slowest p95 of the Hive Metastore's database and table lookups <=
+    O(thresholds.metadata_query_seconds)), V(hms_tables_created_updated_queried) (an Iceberg table created, updated
+    and queried through the metastore). Objective ops (optional, C(operational_readiness.json)) - V(targets_up),
+    V(alert_rules_loaded_tested), V(dashboards_data), V(logs_per_component)."
+  - A results file that is absent (or unreadable) fails every criterion of its objective with the playbook to run;
+    the optional objectives are skipped instead (for hms - C(not measured - no Hive Metastore configured; enable
+    with ...)), never passed.
   - Results without the C(timings) key (older C(iceberg_tables.json)) fall back to C(tables[].seconds) and
     C(demo.time_travel_seconds); the metadata query criterion then passes only on an upper bound within the
     threshold, and fails with C(no measurement) otherwise.
@@ -55,7 +62,7 @@ attributes:
 options:
   results:
     description:
-      - The objectives' results, by name - V(s3_storage), V(polaris), V(iceberg_tables), V(metastore_backup).
+      - The objectives' results, by name - V(s3_storage), V(polaris), V(iceberg_tables), V(metastore_backup), V(hive_metastore), V(operational_readiness).
         Each value is the parsed JSON (a dict) or its text. A name that is absent or null means the file does not
         exist.
     type: dict
@@ -173,7 +180,7 @@ criteria:
       description: Stable id of the criterion (see the description).
       type: str
     objective:
-      description: Objective, V(1.1) to V(1.4).
+      description: Objective, V(1.1) to V(1.4), V(hms) or V(ops).
       type: str
     check:
       description: What is checked, in words.

@@ -24,6 +24,10 @@ description:
     directory - per database whether one exists, how many, the newest one and its age in seconds.
   - C(polaris) - with O(polaris_uri), the Apache Polaris catalogs, catalog roles and their grants, principals and
     their principal roles, and which catalog roles each principal role holds; without it C(deployed=false).
+  - C(hive_metastore) - with O(hive_metastore_uri), the Hive Metastore's databases (O(hive_metastore_databases),
+    default every one) - per database whether it exists and its tables; per table its type, whether it is an Iceberg
+    table and, for one, its C(metadata_location) (kept with O(volatile=false) too - a restore, a rollback or a writer
+    moves it, and a recorded test names that as drift) and its location.
   - Values that change while nothing drifted (newest backup, counts, ages, snapshot ids, row counts) are left out
     with O(volatile=false); that is the form a recorded expectation keeps.
   - No secret is returned; principals' client ids are left out too.
@@ -47,10 +51,11 @@ options:
   sections:
     description:
       - Sections to describe. Default - V(s3) and V(polaris) always, V(catalog) when O(catalog_uri) is set,
-        V(backups) when O(backup_bucket) or O(backup_directory) is set.
+        V(backups) when O(backup_bucket) or O(backup_directory) is set, V(hive_metastore) when
+        O(hive_metastore_uri) is set.
     type: list
     elements: str
-    choices: [s3, catalog, backups, polaris]
+    choices: [s3, catalog, backups, polaris, hive_metastore]
   endpoint_url:
     description:
       - S3 endpoint of the buckets, the backups and the table files. Required for the V(s3) section and for
@@ -123,6 +128,13 @@ options:
     description: Verify the TLS certificate of Polaris.
     type: bool
     default: true
+  hive_metastore_uri:
+    description: Thrift URI of a Hive Metastore (C(thrift://HOST:PORT)); enables the V(hive_metastore) section.
+    type: str
+  hive_metastore_databases:
+    description: The Hive Metastore databases to describe; default every database of the metastore.
+    type: list
+    elements: str
   volatile:
     description:
       - Include the values that change without drift (newest backup name, count and age, invalid backups, current
@@ -198,6 +210,11 @@ platform:
     backups:
       description: C(destination) and C(databases) by name, each with C(present) and C(max_age_seconds); with
         O(volatile) also C(count), C(invalid), C(newest), C(newest_finished_at) and C(newest_age_seconds).
+      returned: when described
+      type: dict
+    hive_metastore:
+      description: C(uri) and C(databases) - per database C(exists) and C(tables), per table C(table_type), C(iceberg),
+        C(metadata_location) (Iceberg tables) and C(location).
       returned: when described
       type: dict
     polaris:
@@ -281,6 +298,8 @@ def argument_spec():
         polaris_client_secret=dict(type='str', no_log=True),
         polaris_catalogs=dict(type='list', elements='str'),
         polaris_validate_certs=dict(type='bool', default=True),
+        hive_metastore_uri=dict(type='str'),
+        hive_metastore_databases=dict(type='list', elements='str'),
         volatile=dict(type='bool', default=True),
     )
 
@@ -306,6 +325,9 @@ def main():
         module.fail_json(msg=problem)
     # Libraries after the parameters (as before): boto3 always, PyIceberg only for the catalog section.
     module.require('boto3', BOTO3_IMPORT_ERROR)
+    if 'hive_metastore' in sections:
+        from ansible_collections.dataplatform.lakehouse.plugins.module_utils.hive.client import HIVE_REQUIREMENT, THRIFT_IMPORT_ERROR
+        module.require(HIVE_REQUIREMENT, THRIFT_IMPORT_ERROR)
     if 'catalog' in sections:
         # Imported here: S3, backup and Polaris facts load neither pyiceberg nor pyarrow.
         from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.catalog import ICEBERG_REQUIREMENT

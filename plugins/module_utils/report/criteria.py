@@ -17,6 +17,7 @@ import re
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.report.model import (
     CRITERIA,
     FAILED,
+    HMS_NOT_CONFIGURED,
     OBJECTIVES,
     OPTIONAL_OBJECTIVES,
     PASSED,
@@ -48,6 +49,7 @@ def _threshold_name(cid):
     return {
         's3_operation_latency': 's3_operation_seconds',
         'metadata_query_latency': 'metadata_query_seconds',
+        'hms_metadata_queries': 'metadata_query_seconds',
         'table_creation_time': 'table_creation_seconds',
         'backup_time': 'backup_seconds',
     }.get(cid)
@@ -328,6 +330,8 @@ def _iceberg_criteria(data, thresholds):
             problems.append('no rows read back')
         detail = '; '.join(problems) if problems else '%s; %s; queried %d row(s); metadata and data files on S3' % (
             ', '.join(str(t.get('table')) for t in tables), updated, rows)
+        # The same item on the Hive Metastore is hms_tables_created_updated_queried.
+        detail += '; catalog: %s' % catalog_text
         out.append(criterion('tables_created_updated_queried', obj, check, FAILED if problems else PASSED,
                              '%d table(s), %d row(s)' % (len(tables), rows), None, None, detail))
 
@@ -533,11 +537,91 @@ def _readiness_criteria(data, thresholds):
     return out
 
 
+# ---------------------------------------------------------------------------------------------- Hive Metastore
+
+def _hms_criteria(data, thresholds):
+    """The Hive Metastore's two items from the phase1 role's hive_metastore_check run (hive_metastore.json): without
+    a metastore both are skipped with HMS_NOT_CONFIGURED, never passed."""
+    obj = 'hms'
+    if not data.get('measured'):
+        reason = data.get('reason') or (HMS_NOT_CONFIGURED if data.get('configured') is False else 'no reason given')
+        return _all_criteria(obj, thresholds, SKIPPED, 'not measured: %s' % reason)
+    check = as_dict(data.get('check'))
+    uri = check.get('uri') or data.get('uri') or '?'
+    out = []
+    lookups = dicts(check.get('lookups'))
+    p95 = dict((str(x.get('lookup')), num(x.get('p95_ms'))) for x in lookups if num(x.get('p95_ms')) is not None)
+    if p95:
+        parts = ['%s %s/%s' % (x.get('lookup'), fmt_number(num(x.get('p50_ms'))), fmt_number(num(x.get('p95_ms'))))
+                 for x in lookups if num(x.get('p95_ms')) is not None]
+        detail = 'p50/p95 ms over %s calls each: %s; slowest p95 %s; metastore %s' % (
+            check.get('calls', '?'), ', '.join(parts), max(sorted(p95), key=lambda k: p95[k]), uri)
+        value = max(p95.values()) / 1000.0
+    else:
+        detail, value = '', None
+    names = ' '.join(p95).lower()
+    missing = [kind for kind in ('get_database', 'get_table') if kind not in names]
+    if p95 and missing:
+        out.append(criterion('hms_metadata_queries', obj, _check_text(obj, 'hms_metadata_queries', thresholds), FAILED,
+                             round(value, 4), 's', thresholds['metadata_query_seconds'],
+                             'not measured: no %s lookup; %s' % (', '.join(missing), detail)))
+    else:
+        out.append(_timed('hms_metadata_queries', obj, thresholds, value, detail,
+                          'hive_metastore.json has no lookups (%s): re-run phase1.yml with the Hive Metastore'
+                          % (data.get('error') or 'the check did not time any')))
+
+    check_text = _check_text(obj, 'hms_tables_created_updated_queried', thresholds)
+    trip = as_dict(check.get('round_trip'))
+    if data.get('error') and not trip:
+        out.append(criterion('hms_tables_created_updated_queried', obj, check_text, FAILED, None, None, None,
+                             'the check failed: %s' % data['error']))
+        return out
+    problems = []
+    if not trip or trip.get('skipped'):
+        problems.append('no table round trip (%s)' % (trip.get('skipped') or 'hive_metastore.json has none'))
+    else:
+        if trip.get('created') is not True:
+            problems.append('not created')
+        if trip.get('updated') is not True:
+            problems.append('not updated')
+        written, read = num(trip.get('rows_written')), num(trip.get('rows_read'))
+        if not written or read != written:
+            problems.append('%s row(s) read back of %s written' % (trip.get('rows_read'), trip.get('rows_written')))
+        column = trip.get('added_column')
+        if not column or column not in (trip.get('schema') or []):
+            problems.append('the added column %r is not in the schema read back' % column)
+        if trip.get('metadata_location_matches') is not True:
+            problems.append('the metastore\'s metadata_location %s is not the table\'s %s' % (
+                trip.get('hms_metadata_location'), trip.get('metadata_location')))
+        if trip.get('dropped') is False:
+            problems.append('the scratch table %s.%s was not dropped: %s' % (
+                trip.get('namespace'), trip.get('table'), trip.get('drop_error')))
+    seconds = as_dict(trip.get('seconds'))
+    figure = None
+    if trip and not trip.get('skipped'):
+        figure = '%s row(s) written, %s read' % (trip.get('rows_written'), trip.get('rows_read'))
+    if problems:
+        detail = 'not validated: ' + '; '.join(problems)
+    else:
+        detail = ('scratch table %s.%s through the Hive Metastore: created with %d row(s), column %r added and rows '
+                  'appended, %s row(s) queried back (%s with the new column); the metastore\'s metadata_location is '
+                  'the table\'s; %s; dropped with its files' % (
+                      trip.get('namespace'), trip.get('table'),
+                      int(num(trip.get('rows_written')) or 0) - int(num(trip.get('notes_read')) or 0),
+                      trip.get('added_column'), trip.get('rows_read'), trip.get('notes_read'),
+                      ', '.join('%s %s s' % (k, fmt_number(num(seconds[k]))) for k in ('create', 'update', 'query', 'drop')
+                                if num(seconds.get(k)) is not None)))
+    out.append(criterion('hms_tables_created_updated_queried', obj, check_text, FAILED if problems else PASSED,
+                         figure, None, None, detail))
+    return out
+
+
 EVALUATORS = {
     's3_storage': _s3_criteria,
     'polaris': _polaris_criteria,
     'iceberg_tables': _iceberg_criteria,
     'metastore_backup': _backup_criteria,
+    'hive_metastore': _hms_criteria,
     'operational_readiness': _readiness_criteria,
 }
 
@@ -551,7 +635,9 @@ def evaluate(results, thresholds=None):
     for objective, name, dummy, playbook in OBJECTIVES:
         data, problem = inputs[name]
         status[name] = 'present' if data is not None else ('unreadable: ' + problem if problem else 'absent')
-        if data is None and objective in OPTIONAL_OBJECTIVES and not problem:
+        if data is None and objective == 'hms' and not problem:
+            criteria.extend(_all_criteria(objective, thresholds, SKIPPED, 'not measured: ' + HMS_NOT_CONFIGURED))
+        elif data is None and objective in OPTIONAL_OBJECTIVES and not problem:
             criteria.extend(_all_criteria(objective, thresholds, SKIPPED,
                                           'not measured: no %s.json; run %s' % (name, playbook)))
         elif data is None:

@@ -6,7 +6,8 @@ reading the objectives' results files, and the number and size formats every out
 
 The inputs are the JSON files the objective roles write into ``lakehouse_results_dir``:
 ``s3_storage.json`` (1.1), ``polaris.json`` (1.2, optional), ``iceberg_tables.json`` (1.3) and
-``metastore_backup.json`` (1.4)."""
+``metastore_backup.json`` (1.4), and the optional ``hive_metastore.json`` (hms, the phase1 role's
+hive_metastore_check run) and ``operational_readiness.json`` (ops)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -44,11 +45,16 @@ OBJECTIVES = (
     ('1.2', 'polaris', 'Apache Polaris catalog', 'playbooks/polaris.yml'),
     ('1.3', 'iceberg_tables', 'Iceberg tables created, evolved and maintained', 'playbooks/iceberg_tables.yml'),
     ('1.4', 'metastore_backup', 'Metastore backup and recovery', 'playbooks/metastore_backup.yml'),
+    ('hms', 'hive_metastore', 'Hive Metastore (metadata queries, Iceberg tables on it)',
+     'phase1.yml with the Hive Metastore (LAKEHOUSE_HIVE_METASTORE=true)'),
     ('ops', 'operational_readiness', 'Operational readiness',
      'phase1.yml with the monitoring service running (local_stack_monitoring=true)'),
 )
 # Objectives whose missing results are "not measured" (skipped), never failed nor passed.
-OPTIONAL_OBJECTIVES = ('ops',)
+OPTIONAL_OBJECTIVES = ('ops', 'hms')
+# The Hive Metastore is opt-in: without one, its criteria say so (skipped, never passed).
+HMS_NOT_CONFIGURED = ('no Hive Metastore configured; enable with LAKEHOUSE_HIVE_METASTORE=true (the local stack\'s '
+                      'hive_metastore service), or set phase1_hive_metastore_uri for a metastore elsewhere')
 RESULT_NAMES = tuple(o[1] for o in OBJECTIVES)
 
 # The fixed criteria of each objective: (id, check text; {name} are thresholds).
@@ -73,6 +79,11 @@ CRITERIA = {
         ('alert_rules_loaded_tested', 'Alert rules loaded and healthy in Prometheus, and the rules file passes promtool'),
         ('dashboards_data', 'Every dashboard panel query returns data (live Prometheus)'),
         ('logs_per_component', 'Every component\'s log present in the log aggregator (VictoriaLogs)'),
+    ),
+    'hms': (
+        ('hms_metadata_queries', 'Hive Metastore responding to metadata queries (p95 of database and table lookups '
+                                 'within {metadata_query_seconds})'),
+        ('hms_tables_created_updated_queried', 'Iceberg tables created, updated and queried on the Hive Metastore'),
     ),
     '1.4': (
         ('backup_time', 'Metastore backup completes within {backup_seconds}'),

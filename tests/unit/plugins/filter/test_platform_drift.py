@@ -336,3 +336,44 @@ def test_nothing_recorded_nothing_compared():
 ])
 def test_format_age(seconds, text):
     assert format_age(seconds) == text
+
+
+# ------------------------------------------------------------------------------------------------- Hive Metastore
+
+HMS = {'hive_metastore': {'uri': 'thrift://127.0.0.1:9083', 'databases': {
+    'sales': {'exists': True, 'tables': {
+        'orders': {'table_type': 'EXTERNAL_TABLE', 'iceberg': True, 'location': 's3://w/sales.db/orders',
+                   'metadata_location': 's3://w/sales.db/orders/metadata/00003-a.metadata.json'},
+        'legacy': {'table_type': 'MANAGED_TABLE', 'iceberg': False}}},
+    'gone_on_purpose': {'exists': False}}}}
+
+
+def test_hms_unchanged_and_added_objects_are_no_drift():
+    actual = copy.deepcopy(HMS)
+    actual['hive_metastore']['databases']['sales']['tables']['new_table'] = {'table_type': 'EXTERNAL_TABLE', 'iceberg': True}
+    actual['hive_metastore']['databases']['other'] = {'exists': True, 'tables': {}}
+    assert platform_drift(HMS, actual) == []
+
+
+def test_hms_missing_table_and_moved_metadata_location_are_named():
+    actual = copy.deepcopy(HMS)
+    tables = actual['hive_metastore']['databases']['sales']['tables']
+    del tables['legacy']
+    tables['orders']['metadata_location'] = 's3://w/sales.db/orders/metadata/00004-b.metadata.json'
+    assert platform_drift(HMS, actual) == [
+        "hive metastore table sales.legacy is missing",
+        "hive metastore table sales.orders: metadata location is "
+        "'s3://w/sales.db/orders/metadata/00004-b.metadata.json', expected "
+        "'s3://w/sales.db/orders/metadata/00003-a.metadata.json'",
+    ]
+
+
+def test_hms_missing_database_recorded_missing_one_present_and_not_described():
+    actual = copy.deepcopy(HMS)
+    del actual['hive_metastore']['databases']['sales']
+    actual['hive_metastore']['databases']['gone_on_purpose'] = {'exists': True, 'tables': {}}
+    assert platform_drift(HMS, actual, ['hive_metastore']) == [
+        'hive metastore database gone_on_purpose exists now (it was recorded as missing)',
+        'hive metastore database sales is missing']
+    assert platform_drift(HMS, {}) == ['hive_metastore: not described now, although the test recorded it']
+    assert platform_drift(HMS, {}, ['s3']) == []

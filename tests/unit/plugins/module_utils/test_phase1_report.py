@@ -49,6 +49,7 @@ def results():
         'iceberg_tables': fixture('iceberg_tables'),
         'metastore_backup': fixture('metastore_backup'),
         'operational_readiness': fixture('operational_readiness'),
+        'hive_metastore': fixture('hive_metastore'),
     }
 
 
@@ -68,7 +69,7 @@ def test_real_results_pass(results):
     got = by_id(criteria)
     assert warnings == []
     assert inputs == {'s3_storage': 'present', 'polaris': 'present', 'iceberg_tables': 'present',
-                      'metastore_backup': 'present', 'operational_readiness': 'present'}
+                      'metastore_backup': 'present', 'operational_readiness': 'present', 'hive_metastore': 'present'}
     assert [c['id'] for c in criteria] == [
         's3_functional', 's3_operation_latency', 'polaris_deployed', 'catalog_answering', 'polaris_check_health',
         'polaris_check_metrics', 'polaris_check_configured_as_data',
@@ -76,7 +77,8 @@ def test_real_results_pass(results):
         'polaris_check_read_only_principal_refused_a_write', 'polaris_check_management_api_the_seed_s_curl',
         'polaris_check_list_namespaces_p95', 'polaris_check_load_table_p95', 'table_creation_time',
         'metadata_query_latency', 'tables_created_updated_queried', 'time_travel', 'maintenance', 'backup_time',
-        'backup_recovery_validated', 'backup_scheduled', 'targets_up', 'alert_rules_loaded_tested', 'dashboards_data',
+        'backup_recovery_validated', 'backup_scheduled', 'hms_metadata_queries', 'hms_tables_created_updated_queried',
+        'targets_up', 'alert_rules_loaded_tested', 'dashboards_data',
         'logs_per_component']
     assert dict((k, v['status']) for k, v in got.items() if v['status'] != PASSED) == {}
     assert got['polaris_check_load_table_p95']['figure'] == 0.0219 and got['polaris_check_load_table_p95']['unit'] == 's'
@@ -91,13 +93,15 @@ def test_real_results_pass(results):
     assert 'SQL catalog' in got['metadata_query_latency']['detail']
     assert got['time_travel']['figure'] == timings['time_travel_seconds']
     assert got['tables_created_updated_queried']['figure'] == '1 table(s), 3 row(s)'
+    assert got['tables_created_updated_queried']['detail'].endswith('; catalog: PyIceberg SQL catalog on PostgreSQL, '
+                                                                    'standing in for Polaris')
     assert got['backup_time']['figure'] == max(b['duration_seconds'] for b in results['metastore_backup']['backups'])
     # the fixture's polaris database is empty (0 tables, 0 rows checked): it validates nothing (issue 17)
     assert got['backup_recovery_validated']['figure'] == '1/2 verified, 1 nothing to verify'
     assert 'polaris: nothing to verify' in got['backup_recovery_validated']['detail']
     for item in criteria:
         assert set(item) == {'id', 'objective', 'check', 'status', 'figure', 'unit', 'threshold', 'detail'}
-        assert item['objective'] in ('1.1', '1.2', '1.3', '1.4', 'ops')
+        assert item['objective'] in ('1.1', '1.2', '1.3', '1.4', 'hms', 'ops')
 
 
 def test_results_as_json_text_are_parsed(results):
@@ -227,7 +231,7 @@ def test_unreadable_and_foreign_results(results):
     assert 're-run playbooks/s3_storage.yml' in got['s3_functional']['detail']
     assert 'results of objective 1.3, not 1.4' in got['backup_time']['detail']
     assert warnings == ["ignored results 'surprise': not an objective of Phase 1 "
-                        "(s3_storage, polaris, iceberg_tables, metastore_backup, operational_readiness)"]
+                        "(s3_storage, polaris, iceberg_tables, metastore_backup, hive_metastore, operational_readiness)"]
 
 
 def test_s3_incompatible_lists_failed_checks_with_remedy(results):
@@ -329,7 +333,7 @@ def test_junit_one_case_per_criterion(results):
     assert int(root.get('failures')) == 1 == len(root.findall('.//failure'))
     assert int(root.get('skipped')) == 1 == len(root.findall('.//skipped'))
     suites = dict((s.get('name').split()[0], s) for s in root.findall('testsuite'))
-    assert sorted(suites) == ['1.1', '1.2', '1.3', '1.4', 'ops']
+    assert sorted(suites) == ['1.1', '1.2', '1.3', '1.4', 'hms', 'ops']
     assert suites['1.3'].get('failures') == '1' and suites['1.3'].get('tests') == '5'
     assert suites['1.4'].get('skipped') == '1' and suites['1.2'].get('tests') == '10'
     failure = suites['1.3'].find('.//failure')
@@ -340,7 +344,7 @@ def test_junit_one_case_per_criterion(results):
     assert props['table_creation_time.figure'] == '31 s'
     assert props['table_creation_time.threshold'] == '<= 30 s'
     for case in cases:
-        assert case.get('classname').startswith(('phase1.objective_1_', 'phase1.objective_ops'))
+        assert case.get('classname').startswith(('phase1.objective_1_', 'phase1.objective_ops', 'phase1.objective_hms'))
 
 
 def test_junit_survives_control_characters(results):
@@ -468,10 +472,10 @@ def test_full_report_written(results, tmp_path):
     assert saved['format'] == model.REPORT_FORMAT and saved['generated_at'] == '2026-01-01T00:00:00Z'
     assert [c['id'] for c in saved['criteria']] == [c['id'] for c in out['criteria']]
     summary = (directory / 'summary.md').read_text()
-    assert summary.count('| Check | Result | Figure | Threshold | Detail |') == 5
+    assert summary.count('| Check | Result | Figure | Threshold | Detail |') == 6
     assert '| PASSED | 0.022 s | <= 2 s | p50 13.2 ms over 50 calls |' in summary
     assert '![S3 latency distribution by operation](s3_latency.png)' in summary
-    assert out['lines'][-1] == 'Phase 1: PASSED (24 passed, 0 failed, 0 skipped)'
+    assert out['lines'][-1] == 'Phase 1: PASSED (26 passed, 0 failed, 0 skipped)'
     # Same timestamp, same inputs: nothing to write.
     again = make_report(results, report_root=str(root), timestamp='20260101T000000Z')
     assert again['changed'] is False
@@ -496,7 +500,7 @@ def test_check_mode_writes_nothing(results, tmp_path):
     out = make_report(results, report_root=str(root), timestamp='t1', check_mode=True)
     assert out['changed'] is True
     assert not root.exists()
-    assert len(out['criteria']) == 24
+    assert len(out['criteria']) == 26
 
 
 def test_atomic_write_leaves_no_partial_directory(results, tmp_path, monkeypatch):
@@ -567,7 +571,7 @@ def test_module_run_report_passes_warnings_on(results, tmp_path):
     result = module.run_report(params, check_mode=True, warn=warned.append)
     assert 'warnings' not in result and result['changed'] is True
     assert warned == ["ignored results 'surprise': not an objective of Phase 1 "
-                      "(s3_storage, polaris, iceberg_tables, metastore_backup, operational_readiness)"]
+                      "(s3_storage, polaris, iceberg_tables, metastore_backup, hive_metastore, operational_readiness)"]
     assert not os.listdir(str(tmp_path))  # check mode writes nothing
 
 
@@ -700,3 +704,79 @@ def test_readiness_failures_are_named(results):
     assert 'no lines from: polaris' in got['logs_per_component']['detail']
     del data['dashboards']
     assert by_id(evaluate(results)[0])['dashboards_data']['status'] == SKIPPED
+
+
+# ------------------------------------------------------------------------------------------- Hive Metastore
+
+HMS_IDS = ['hms_metadata_queries', 'hms_tables_created_updated_queried']
+
+
+def test_hms_measured_passes_with_figures(results):
+    got = by_id(evaluate(results)[0])
+    lookups = results['hive_metastore']['check']['lookups']
+    assert [got[c]['status'] for c in HMS_IDS] == [PASSED, PASSED]
+    assert got['hms_metadata_queries']['figure'] == round(max(x['p95_ms'] for x in lookups) / 1000.0, 4)
+    assert got['hms_metadata_queries']['threshold'] == 2.0 and got['hms_metadata_queries']['unit'] == 's'
+    assert 'get_database (one connection)' in got['hms_metadata_queries']['detail']
+    assert 'over 100 calls each' in got['hms_metadata_queries']['detail']
+    assert got['hms_tables_created_updated_queried']['figure'] == '5 row(s) written, 5 read'
+    assert "column 'note' added" in got['hms_tables_created_updated_queried']['detail']
+
+
+@pytest.mark.parametrize('data', [None, {'objective': 'hms', 'measured': False, 'configured': False}])
+def test_hms_not_configured_is_skipped_never_passed(results, data):
+    if data is None:
+        del results['hive_metastore']
+    else:
+        results['hive_metastore'] = data
+    criteria = evaluate(results)[0]
+    mine = [c for c in criteria if c['objective'] == 'hms']
+    assert [c['id'] for c in mine] == HMS_IDS
+    assert all(c['status'] == SKIPPED for c in mine)
+    assert all(c['detail'] == 'not measured: no Hive Metastore configured; enable with LAKEHOUSE_HIVE_METASTORE=true '
+               "(the local stack's hive_metastore service), or set phase1_hive_metastore_uri for a metastore "
+               'elsewhere' for c in mine)
+
+
+def test_hms_slow_lookup_fails_with_threshold(results):
+    check = results['hive_metastore']['check']
+    check['lookups'][2]['p95_ms'] = 2500.0
+    got = crit(results, 'hms_metadata_queries')
+    assert got['status'] == FAILED and got['figure'] == 2.5
+    assert got['detail'].startswith('2.5 s is above the threshold 2 s;')
+    assert 'slowest p95 get_table (one connection)' in got['detail']
+    assert crit(results, 'hms_metadata_queries', {'metadata_query_seconds': 3})['status'] == PASSED
+
+
+def test_hms_without_table_lookup_is_not_passed(results):
+    check = results['hive_metastore']['check']
+    check['lookups'] = [x for x in check['lookups'] if 'get_table' not in x['lookup']]
+    got = crit(results, 'hms_metadata_queries')
+    assert got['status'] == FAILED and 'no get_table lookup' in got['detail']
+    check['lookups'] = []
+    got = crit(results, 'hms_metadata_queries')
+    assert got['status'] == FAILED and got['detail'].startswith('no measurement: hive_metastore.json has no lookups')
+
+
+@pytest.mark.parametrize('change, expected', [
+    ({'rows_read': 3}, '3 row(s) read back of 5 written'),
+    ({'schema': ['id', 'region']}, "the added column 'note' is not in the schema read back"),
+    ({'metadata_location_matches': False, 'hms_metadata_location': 's3://b/old.json'},
+     "the metastore's metadata_location s3://b/old.json is not the table's"),
+    ({'updated': False}, 'not updated'),
+    ({'dropped': False, 'drop_error': 'boom'}, 'was not dropped: boom'),
+])
+def test_hms_round_trip_problems_are_named(results, change, expected):
+    results['hive_metastore']['check']['round_trip'].update(change)
+    got = crit(results, 'hms_tables_created_updated_queried')
+    assert got['status'] == FAILED and got['detail'].startswith('not validated: ') and expected in got['detail']
+
+
+def test_hms_check_failure_is_a_failure_with_its_message(results):
+    results['hive_metastore'] = {'objective': 'hms', 'measured': True, 'configured': True,
+                                 'error': 'could not connect to the Hive Metastore at thrift://127.0.0.1:9083'}
+    got = by_id(evaluate(results)[0])
+    assert got['hms_metadata_queries']['status'] == FAILED
+    assert 'could not connect' in got['hms_metadata_queries']['detail']
+    assert got['hms_tables_created_updated_queried']['detail'] == \
+        'the check failed: could not connect to the Hive Metastore at thrift://127.0.0.1:9083'

@@ -211,6 +211,8 @@ def test_choose_sections():
     assert pf.choose_sections({}) == ['s3', 'polaris']
     assert pf.choose_sections({'catalog_uri': 'x', 'backup_bucket': 'b'}) == ['s3', 'catalog', 'backups', 'polaris']
     assert pf.choose_sections({'sections': ['polaris', 's3'], 'catalog_uri': 'x'}) == ['s3', 'polaris']
+    assert pf.choose_sections({'hive_metastore_uri': 'thrift://h:9083'}) == ['s3', 'polaris', 'hive_metastore']
+    assert pf.check_params({}, ['hive_metastore']) == 'Section hive_metastore needs hive_metastore_uri (thrift://HOST:PORT).'
 
 
 def test_check_params():
