@@ -24,10 +24,12 @@ import json
 import os
 import re
 import secrets
-from xml.sax.saxutils import escape
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.hive.client import (
     HIVE_REQUIREMENT, THRIFT_IMPORT_ERROR, list_databases,
+)
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.hive.site import (  # noqa: F401 (site_xml re-exported)
+    LOG4J2_PROPERTIES, metastore_properties, site_xml,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import (
     StackError, ensure_port_free, live_pid_in, read_json_file, remove_stale_pid_file, rss_mib, run, spawn, await_start,
@@ -39,38 +41,6 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack
 
 SERVER_CLASS = 'org.apache.hadoop.hive.metastore.HiveMetaStore'
 SCHEMA_TOOL_CLASS = 'org.apache.hadoop.hive.metastore.tools.schematool.MetastoreSchemaTool'
-
-
-def site_xml(properties):
-    """A Hadoop configuration file of the (name, value) pairs, in order."""
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<!-- Written by the dataplatform.lakehouse local stack on every start; edits are overwritten. -->',
-             '<configuration>']
-    for name, value in properties:
-        lines.append('  <property><name>%s</name><value>%s</value></property>' % (escape(name), escape(str(value))))
-    lines.append('</configuration>')
-    return '\n'.join(lines) + '\n'
-
-
-# The server logs with Log4j 2 (the build keeps log4j-slf4j-impl as the only SLF4J binding); HiveMetaStore looks
-# for this file on its classpath (conf/ comes first) and else logs errors only.
-LOG4J2_PROPERTIES = '''status = WARN
-name = HiveMetastoreLog4j2
-appender.console.type = Console
-appender.console.name = console
-appender.console.target = SYSTEM_OUT
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = %d{ISO8601} %-5p [%t] %c{2}: %m%n
-rootLogger.level = INFO
-rootLogger.appenderRefs = console
-rootLogger.appenderRef.console.ref = console
-logger.DataNucleus.name = DataNucleus
-logger.DataNucleus.level = WARN
-logger.Datastore.name = Datastore
-logger.Datastore.level = WARN
-logger.hikari.name = com.zaxxer.hikari
-logger.hikari.level = WARN
-'''
 
 
 def schema_version_problem(found, expected):
@@ -160,37 +130,10 @@ class HiveMetastoreService(object):
 
     def _properties(self, creds):
         pg = self.postgresql
-        props = [
-            ('javax.jdo.option.ConnectionDriverName', 'org.postgresql.Driver'),
-            ('javax.jdo.option.ConnectionURL', 'jdbc:postgresql://%s:%d/%s' % (pg.host, pg.port, self.database)),
-            ('javax.jdo.option.ConnectionUserName', creds['user']),
-            ('javax.jdo.option.ConnectionPassword', creds['password']),
-            ('metastore.warehouse.dir', 'file://' + self.warehouse_dir),
-            ('metastore.warehouse.external.dir', 'file://' + self.warehouse_dir),
-            ('metastore.thrift.port', str(self.port)),
-            ('metastore.thrift.bind.host', self.host),
-            ('metastore.schema.verification', 'true'),
-            ('metastore.async.log.enabled', 'false'),
-            ('hive.metastore.event.db.notification.api.auth', 'false'),
-            ('metastore.metrics.enabled', 'false'),
-        ]
-        s3 = self._s3()
-        if s3:
-            endpoint = s3['endpoint_url']
-            props += [
-                ('fs.s3.impl', 'org.apache.hadoop.fs.s3a.S3AFileSystem'),
-                ('fs.AbstractFileSystem.s3.impl', 'org.apache.hadoop.fs.s3a.S3A'),
-                ('fs.s3a.endpoint', endpoint),
-                ('fs.s3a.endpoint.region', s3.get('region') or 'us-east-1'),
-                ('fs.s3a.path.style.access', 'true'),
-                ('fs.s3a.connection.ssl.enabled', 'true' if endpoint.startswith('https:') else 'false'),
-                ('fs.s3a.aws.credentials.provider', 'com.amazonaws.auth.EnvironmentVariableCredentialsProvider'),
-                # The AWS SDK 1.12 signs plain-HTTP uploads as aws-chunked (STREAMING-AWS4-HMAC-SHA256-PAYLOAD):
-                # Ceph RGW 16.2 answers the empty directory markers HMS creates with 400 (op status -2040,
-                # ERR_AMZ_CONTENT_SHA256_MISMATCH). Signature V2 has no payload hash.
-                ('fs.s3a.signing-algorithm', 'S3SignerType'),
-            ]
-        return props
+        s3 = self._s3() or {}
+        return metastore_properties('jdbc:postgresql://%s:%d/%s' % (pg.host, pg.port, self.database), creds['user'],
+                                    creds['password'], 'file://' + self.warehouse_dir, self.port, bind_host=self.host,
+                                    s3_endpoint=s3.get('endpoint_url'), s3_region=s3.get('region'))
 
     def _ensure_database(self):
         """The metastore's own PostgreSQL role and database; the password is generated once (0600 file)."""
