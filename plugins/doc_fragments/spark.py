@@ -15,7 +15,8 @@ options:
   spark_catalog_name:
     description:
       - Name of the Iceberg catalog inside Spark (C(spark.sql.catalog.<name>)); it is also Spark's default catalog,
-        so C(lakehouse.sample_data) means namespace C(lakehouse), table C(sample_data) of this catalog.
+        so C(lakehouse.sample_data) means namespace C(lakehouse), table C(sample_data) of this catalog (with
+        O(catalog_type=hive) the default catalog is C(spark_catalog) instead, see the notes).
       - Do not name it like a namespace the SQL uses (C(lakehouse)), or Spark reads C(lakehouse.sample_data) as
         catalog C(lakehouse), table C(sample_data). V(spark_catalog) (Spark's session catalog) is refused.
       - Procedures are called as C(CALL <name>.system.rewrite_data_files(...)).
@@ -66,5 +67,11 @@ notes:
     E(AWS_RESPONSE_CHECKSUM_VALIDATION) (Ceph RGW 16 needs V(when_required)).
   - No C(X-Iceberg-Access-Delegation) header is sent unless O(catalog_properties) asks for one.
   - For O(catalog_type=sql) Spark uses Iceberg's JDBC catalog on the same PostgreSQL tables as PyIceberg's SQL
-    catalog (PostgreSQL only, not SQLite); O(catalog_type=hive) is not supported.
+    catalog (PostgreSQL only, not SQLite).
+  - For O(catalog_type=hive) (a Hive Metastore, O(catalog_uri) C(thrift://HOST:PORT)) Spark's session catalog
+    C(spark_catalog) is Iceberg's C(SparkSessionCatalog) on the metastore (C(spark.sql.catalogImplementation=hive)) and
+    Spark's default catalog, so C(lakehouse.sample_data) is database C(lakehouse) of the metastore; O(spark_catalog_name)
+    is an Iceberg catalog on the same metastore (for C(CALL <name>.system...)). O(warehouse) (C(s3://BUCKET/PREFIX))
+    is required, since databases are created under it through S3A; so the session also resolves
+    C(org.apache.hadoop:hadoop-aws:3.3.4) and its C(com.amazonaws:aws-java-sdk-bundle:1.12.262) (274 MB, once).
 '''

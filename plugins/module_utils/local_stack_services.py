@@ -16,14 +16,18 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_monitoring import MonitoringService
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_polaris import PolarisService
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_postgresql import PostgresqlService
+from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_spark_thriftserver import (
+    SparkThriftServerService,
+)
 
 # Written into the state directory on first start; `absent` refuses to delete a directory without it.
 STATE_MARKER = '.dataplatform-lakehouse-stack'
 
-# hive_metastore after PostgreSQL and Ceph (its database, its S3A storage); monitoring last, after everything it
+# hive_metastore after PostgreSQL and Ceph (its database, its S3A storage); spark_thriftserver after hive_metastore
+# (its session catalog); monitoring last, after everything it
 # scrapes (the kubernetes service's client certificate, which Prometheus authenticates to the control plane with,
 # exists only once that service has started); stopped first.
-SERVICE_ORDER = ('postgresql', 'ceph', 'polaris', 'hive_metastore', 'kubernetes', 'monitoring')
+SERVICE_ORDER = ('postgresql', 'ceph', 'polaris', 'hive_metastore', 'spark_thriftserver', 'kubernetes', 'monitoring')
 
 
 def build_services(params):
@@ -50,12 +54,15 @@ def build_services(params):
     reserved = {params['rgw_port']: 'rgw_port', params['ceph_mon_port']: 'ceph_mon_port',
                 params['postgresql_port']: 'postgresql_port', params['polaris_port']: 'polaris_port',
                 params['polaris_management_port']: 'polaris_management_port'}
-    if 'hive_metastore' in params['services']:
+    hive_metastore = None
+    # The Thrift server knows the metastore (its URI, its warehouse) even when only it is stopped or reported; it
+    # starts only once the metastore answers.
+    if 'hive_metastore' in params['services'] or 'spark_thriftserver' in params['services']:
         port = params.get('hive_metastore_port') or 9083
         if port in reserved:
             raise StackError('hive_metastore_port %d is also %s; choose another port.' % (port, reserved[port]),
                              service='hive_metastore')
-        by_name['hive_metastore'] = HiveMetastoreService(
+        hive_metastore = HiveMetastoreService(
             state_dir, app_dir=params.get('hive_metastore_app_dir'), java_home=params.get('hive_metastore_java_home'),
             postgresql=postgresql, ceph=ceph, host=host, port=port,
             database=params.get('hive_metastore_database') or 'hive_metastore',
@@ -63,7 +70,21 @@ def build_services(params):
             version=params.get('hive_metastore_version') or '4.0.0',
             heap_mb=params.get('hive_metastore_heap_mb') or 1024, start_timeout=params['start_timeout'],
             log_lines=params['log_lines'])
+        by_name['hive_metastore'] = hive_metastore
         reserved[port] = 'hive_metastore_port'
+    if 'spark_thriftserver' in params['services']:
+        port = params.get('spark_thriftserver_port') or 10000
+        if port in reserved:
+            raise StackError('spark_thriftserver_port %d is also %s; choose another port.' % (port, reserved[port]),
+                             service='spark_thriftserver')
+        by_name['spark_thriftserver'] = SparkThriftServerService(
+            state_dir, hive_metastore=hive_metastore, ceph=ceph,
+            java_home=params.get('spark_thriftserver_java_home') or params.get('hive_metastore_java_home'),
+            host=host, port=port, heap_mb=params.get('spark_thriftserver_heap_mb') or 1024,
+            warehouse=params.get('spark_thriftserver_warehouse'), spark_home=params.get('spark_thriftserver_spark_home'),
+            spark_cache_dir=params.get('spark_thriftserver_spark_cache_dir'), start_timeout=params['start_timeout'],
+            log_lines=params['log_lines'])
+        reserved[port] = 'spark_thriftserver_port'
     if 'monitoring' in params['services']:
         by_name['monitoring'] = MonitoringService(
             state_dir, ceph=ceph, postgresql=postgresql, host=host, ports=params.get('monitoring_ports'),

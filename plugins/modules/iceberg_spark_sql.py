@@ -10,12 +10,14 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: iceberg_spark_sql
-short_description: Run Spark SQL on the Iceberg catalog (Polaris REST or the SQL catalog)
+short_description: Run Spark SQL on the Iceberg catalog (Polaris REST, the SQL catalog or a Hive Metastore)
 version_added: 0.1.0
 description:
   - Runs SQL statements, given as a list or read from a file, in one local Spark session whose default catalog is
     the Iceberg catalog described by the connection options (the same ones M(dataplatform.lakehouse.iceberg_table)
     takes), and returns each statement's rows.
+  - With O(catalog_type=hive) the default catalog is Spark's session catalog C(spark_catalog) on the Hive Metastore,
+    wrapped by Iceberg's C(SparkSessionCatalog) (the seed's checkpoint setup); see the notes and C(docs/spark.md).
   - Spark has what PyIceberg lacks, through Iceberg's procedures, for example
     C(CALL iceberg.system.rewrite_data_files(...)), C(rewrite_manifests), C(expire_snapshots) (which deletes
     files) and C(remove_orphan_files).
@@ -90,6 +92,22 @@ EXAMPLES = r'''
 - name: A script
   dataplatform.lakehouse.iceberg_spark_sql:
     file: /srv/sql/nightly.sql
+
+- name: The seed's checkpoint in Spark's session catalog on a Hive Metastore (SparkSessionCatalog)
+  dataplatform.lakehouse.iceberg_spark_sql:
+    catalog_type: hive
+    catalog_uri: thrift://127.0.0.1:9083
+    warehouse: s3://lakehouse/warehouse
+    endpoint_url: http://127.0.0.1:7480
+    access_key: "{{ s3_access_key }}"
+    secret_key: "{{ s3_secret_key }}"
+    request_checksum_calculation: when_required
+    response_checksum_validation: when_required
+    statements:
+      - CREATE DATABASE IF NOT EXISTS lakehouse
+      - CREATE TABLE lakehouse.checkpoint_test (id BIGINT, data STRING) USING ICEBERG
+      - INSERT INTO lakehouse.checkpoint_test VALUES (1, 'test data')
+      - SELECT * FROM lakehouse.checkpoint_test
 '''
 
 RETURN = r'''

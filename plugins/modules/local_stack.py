@@ -36,8 +36,8 @@ options:
   state:
     description:
       - V(started) brings every selected service up (first start initializes it) and waits until it is healthy.
-      - V(stopped) stops them in reverse order (Kubernetes, monitoring, the Hive Metastore, Polaris, then radosgw,
-        OSD and monitor, then PostgreSQL).
+      - V(stopped) stops them in reverse order (Kubernetes, monitoring, the Spark Thrift Server, the Hive Metastore,
+        Polaris, then radosgw, OSD and monitor, then PostgreSQL).
       - V(absent) stops them and deletes the state directory with all data and credentials.
       - V(status) only reports.
     type: str
@@ -60,6 +60,11 @@ options:
         role and database, schema initialised once with MetastoreSchemaTool and its version checked on every
         start), Thrift on O(bind_address):O(hive_metastore_port); started means a Thrift call answers. It needs
         PostgreSQL, and Ceph for S3 table locations. See C(docs/hive-metastore.md).
+      - V(spark_thriftserver) (opt-in) is Spark's Thrift Server (HiveThriftServer2 of the pyspark wheel, a
+        HiveServer2-compatible JDBC endpoint for C(beeline)) on the Hive Metastore, where C(spark_catalog) is Iceberg's
+        C(SparkSessionCatalog) and S3 is the stack's RGW; bound to O(bind_address):O(spark_thriftserver_port);
+        started means a HiveServer2 session opens. It needs the V(hive_metastore) service and pyspark in the Python
+        that runs the module. See C(docs/spark.md).
       - V(monitoring) (opt-in) is Prometheus, Alertmanager, the blackbox exporter (probes the S3 endpoint),
         prometheus-postgres-exporter, prometheus-node-exporter and, with O(monitoring_ceph_mgr), ceph-mgr with its
         prometheus module, and (O(monitoring_logs)) VictoriaLogs with rsyslog shipping every component's log to it;
@@ -67,7 +72,7 @@ options:
         O(monitoring_config_dir). See C(docs/operations/README.md).
     type: list
     elements: str
-    choices: [postgresql, ceph, polaris, hive_metastore, monitoring, kubernetes]
+    choices: [postgresql, ceph, polaris, hive_metastore, spark_thriftserver, monitoring, kubernetes]
     default: [postgresql, ceph, polaris]
   bind_address:
     description: Loopback address every service binds to.
@@ -193,6 +198,31 @@ options:
     description: Maximum Java heap of the metastore. A changed value restarts a running metastore.
     type: int
     default: 1024
+  spark_thriftserver_port:
+    description: Port of the Spark Thrift Server (HiveServer2 binary protocol, on O(bind_address)).
+    type: int
+    default: 10000
+  spark_thriftserver_heap_mb:
+    description: Driver heap of the Spark Thrift Server (C(spark.driver.memory)). A changed value restarts it.
+    type: int
+    default: 1024
+  spark_thriftserver_warehouse:
+    description:
+      - Where databases created without a C(LOCATION) go (C(spark.sql.warehouse.dir)), for example
+        C(s3://lakehouse/warehouse) (the bucket must exist). Default the metastore's own local warehouse
+        (C(<state_dir>/hive_metastore/warehouse)). Iceberg tables follow their database's location (local or S3).
+    type: str
+  spark_thriftserver_java_home:
+    description: Java 17 runtime of the Spark Thrift Server; default O(hive_metastore_java_home).
+    type: path
+  spark_thriftserver_spark_home:
+    description: The pyspark installation (C(bin/spark-submit), C(bin/beeline)); default the one the module's Python imports.
+    type: path
+  spark_thriftserver_spark_cache_dir:
+    description:
+      - Spark's cache directory of M(dataplatform.lakehouse.iceberg_spark_sql) (its C(ivy/) holds the jars, resolved
+        from Maven Central the first time). Default C(~/.cache/dataplatform-lakehouse/spark).
+    type: path
   kubernetes_bin_dir:
     description:
       - Directory with the C(etcd), C(kube-apiserver), C(kube-controller-manager), C(kube-scheduler), C(kwok),
@@ -400,7 +430,8 @@ def main():
             state=dict(type='str', default='started', choices=['started', 'stopped', 'absent', 'status']),
             state_dir=dict(type='path', required=True),
             services=dict(type='list', elements='str',
-                          choices=['postgresql', 'ceph', 'polaris', 'hive_metastore', 'monitoring', 'kubernetes'],
+                          choices=['postgresql', 'ceph', 'polaris', 'hive_metastore', 'spark_thriftserver',
+                                   'monitoring', 'kubernetes'],
                           default=['postgresql', 'ceph', 'polaris']),
             bind_address=dict(type='str', default='127.0.0.1'),
             rgw_port=dict(type='int', default=7480),
@@ -429,6 +460,12 @@ def main():
             hive_metastore_database=dict(type='str', default='hive_metastore'),
             hive_metastore_user=dict(type='str', default='hive_metastore'),
             hive_metastore_heap_mb=dict(type='int', default=1024),
+            spark_thriftserver_port=dict(type='int', default=10000),
+            spark_thriftserver_heap_mb=dict(type='int', default=1024),
+            spark_thriftserver_warehouse=dict(type='str'),
+            spark_thriftserver_java_home=dict(type='path'),
+            spark_thriftserver_spark_home=dict(type='path'),
+            spark_thriftserver_spark_cache_dir=dict(type='path'),
             kubernetes_bin_dir=dict(type='path'),
             kubernetes_ports=dict(type='dict', options=dict(
                 (key, dict(type='int', default=value)) for key, value in KUBERNETES_PORTS.items())),

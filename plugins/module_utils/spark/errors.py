@@ -77,6 +77,10 @@ def describe_spark_error(text, statement_index=None, catalog_uri=None, log_file=
         hint = 'the catalog rejected the credential; check client_id, client_secret, oauth_scope and realm'
     elif 'ForbiddenException' in everything or 'is not authorized for op' in low:
         hint = 'the principal lacks a privilege on the catalog (grant e.g. CATALOG_MANAGE_CONTENT)'
+    elif 'could not connect to meta store' in low or 'SessionHiveMetaStoreClient' in everything \
+            or 'Failed to connect to the MetaStore Server' in everything or 'TTransportException' in everything:
+        hint = ('Spark could not reach the Hive metastore at %s; check catalog_uri (thrift://HOST:PORT) and that the '
+                'metastore runs (local stack: LAKEHOUSE_HIVE_METASTORE=true)' % (catalog_uri or 'catalog_uri'))
     elif 'connection refused' in low or 'connect to' in low and 'failed' in low or 'UnknownHostException' in everything \
             or 'HttpHostConnectException' in everything or 'ConnectException' in everything:
         hint = 'Spark could not reach the catalog at %s; check catalog_uri and that the service runs' % (

@@ -30,6 +30,14 @@ SCALA_VERSION = '2.12'
 # The Iceberg version of the Java jars: the one Polaris 1.4.1 is built with and Maven Central serves for Spark 3.5.
 DEFAULT_ICEBERG_VERSION = '1.10.1'
 DEFAULT_CACHE_DIR = '~/.cache/dataplatform-lakehouse/spark'
+# The Hadoop the pyspark wheel bundles (hadoop-client-api/-runtime 3.3.4): hadoop-aws must be the same version
+# (3.3.6 fails with NoClassDefFoundError .../fs/impl/prefetch/PrefetchingStatistics), with the AWS SDK bundle it
+# declares. Only catalog_type hive needs them: Spark's session catalog qualifies every database location through
+# Hadoop's FileSystem, so CREATE DATABASE under an s3:// warehouse needs S3A on Spark's side.
+SPARK_HADOOP_VERSION = '3.3.4'
+HADOOP_AWS_PACKAGES = ('org.apache.hadoop:hadoop-aws:%s' % SPARK_HADOOP_VERSION,
+                       'com.amazonaws:aws-java-sdk-bundle:1.12.262')
+SESSION_CATALOG = 'org.apache.iceberg.spark.SparkSessionCatalog'
 EXTENSIONS = 'org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions'
 # Spark redacts configuration values whose KEY matches this in its logs and UI; Iceberg's `credential` and
 # `s3.secret-access-key` must be covered too (Spark's default misses `credential`).
@@ -67,7 +75,17 @@ def validate(params):
         raise SparkSqlError('spark_catalog_name spark_catalog is refused: it is Spark\'s built-in session catalog; '
                             'choose another name (default iceberg).')
     if params.get('catalog_type') == 'hive':
-        raise SparkSqlError('catalog_type hive is not supported by iceberg_spark_sql (rest or sql).')
+        # The same thrift://HOST:PORT rule (and message) as iceberg_table's.
+        from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.options import hive_uri_problem
+        from ansible_collections.dataplatform.lakehouse.plugins.module_utils.iceberg.errors import IcebergModuleError
+        try:
+            hive_uri_problem(params.get('catalog_uri'))
+        except IcebergModuleError as exc:
+            raise SparkSqlError(exc.message)
+        if not re.match(r'^s3a?://[^/]+', params.get('warehouse') or ''):
+            raise SparkSqlError('catalog_type hive needs warehouse s3://BUCKET/PREFIX (%r given): Spark creates the '
+                                'databases of the metastore under it (<warehouse>/<database>.db).'
+                                % (params.get('warehouse'),))
     if not _VERSION.match(params.get('iceberg_version') or ''):
         raise SparkSqlError('iceberg_version %r is not a version such as %s.'
                             % (params.get('iceberg_version'), DEFAULT_ICEBERG_VERSION))
@@ -86,6 +104,8 @@ def packages(params):
               'org.apache.iceberg:iceberg-aws-bundle:%s' % version]
     if params.get('catalog_type') == 'sql':
         coords.append('org.postgresql:postgresql:42.7.4')
+    if params.get('catalog_type') == 'hive':
+        coords.extend(HADOOP_AWS_PACKAGES)
     coords.extend(params.get('spark_packages') or [])
     return coords
 
@@ -172,12 +192,50 @@ def spark_conf(params, log4j_file=None):
         'spark.redaction.regex': REDACTION_REGEX,
         'spark.sql.session.timeZone': 'UTC',
     }
-    for key, value in java_catalog_properties(params).items():
+    catalog = java_catalog_properties(params)
+    for key, value in catalog.items():
         conf['%s.%s' % (prefix, key)] = value
+    if params.get('catalog_type') == 'hive':
+        conf.update(hive_session_conf(params, catalog))
+        # Spark's own session catalog is the seed's: two-part names resolve in spark_catalog (HMS); the Iceberg
+        # catalog <spark_catalog_name> reaches the same metastore (CALL <name>.system... works as on Polaris).
+        del conf['spark.sql.defaultCatalog']
     if log4j_file:
         conf['spark.driver.extraJavaOptions'] = '-Dlog4j2.configurationFile=file:%s' % log4j_file
     for key, value in (params.get('spark_conf') or {}).items():
         conf[str(key)] = str(value).lower() if isinstance(value, bool) else str(value)
+    return conf
+
+
+def hive_session_conf(params, catalog):
+    """Spark on a Hive metastore: the session catalog is Hive's (spark.sql.catalogImplementation hive, the
+    metastore URI) wrapped by Iceberg's SparkSessionCatalog with the same catalog properties (Iceberg tables through
+    Iceberg, other tables through Spark's Hive client); S3A (hadoop-aws) on the same S3 endpoint and keys for the
+    database locations Spark qualifies, s3:// mapped to S3A as the metastore maps it."""
+    uri = params['catalog_uri']
+    endpoint = params.get('endpoint_url')
+    conf = {
+        'spark.sql.catalogImplementation': 'hive',
+        'spark.hadoop.hive.metastore.uris': uri,
+        # A metastore that is down fails the statement after one retry (the Hive 2.3 client's default is 3 x 1 s).
+        'spark.hadoop.hive.metastore.connect.retries': '1',
+        'spark.sql.warehouse.dir': params['warehouse'].rstrip('/'),
+        'spark.sql.catalog.spark_catalog': SESSION_CATALOG,
+        'spark.hadoop.fs.s3.impl': 'org.apache.hadoop.fs.s3a.S3AFileSystem',
+        'spark.hadoop.fs.s3a.path.style.access': 'true' if params.get('s3_path_style_access', True) else 'false',
+        'spark.hadoop.fs.s3a.endpoint.region': params.get('region') or 'us-east-1',
+        # Ceph RGW 16.2 refuses the AWS SDK 1.12's aws-chunked uploads over plain HTTP (docs/hive-metastore.md).
+        'spark.hadoop.fs.s3a.signing-algorithm': 'S3SignerType',
+    }
+    for key, value in catalog.items():
+        conf['spark.sql.catalog.spark_catalog.%s' % key] = value
+    if endpoint:
+        conf['spark.hadoop.fs.s3a.endpoint'] = endpoint
+        conf['spark.hadoop.fs.s3a.connection.ssl.enabled'] = 'true' if endpoint.startswith('https:') else 'false'
+    if params.get('access_key') and params.get('secret_key'):
+        conf['spark.hadoop.fs.s3a.aws.credentials.provider'] = 'org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider'
+        conf['spark.hadoop.fs.s3a.access.key'] = params['access_key']
+        conf['spark.hadoop.fs.s3a.secret.key'] = params['secret_key']
     return conf
 
 

@@ -173,7 +173,8 @@ def test_jdbc_url():
 @pytest.mark.parametrize('change, message', [
     ({'spark_catalog_name': 'spark_catalog'}, 'built-in session catalog'),
     ({'spark_catalog_name': 'a-b'}, 'SQL identifier'),
-    ({'catalog_type': 'hive'}, 'hive is not supported'),
+    ({'catalog_type': 'hive', 'catalog_uri': 'http://127.0.0.1:9083'}, 'is not a Hive metastore URI; for catalog_type hive use thrift://HOST:PORT'),
+    ({'catalog_type': 'hive', 'catalog_uri': 'thrift://127.0.0.1:9083', 'warehouse': 'lakehouse'}, 'needs warehouse s3://BUCKET/PREFIX'),
     ({'iceberg_version': 'latest'}, 'not a version'),
     ({'spark_packages': ['nocolon']}, 'not a Maven coordinate'),
     ({'spark_master': 'spark://host:7077'}, 'only local mode'),
@@ -181,3 +182,53 @@ def test_jdbc_url():
 def test_validate_refuses(change, message):
     with pytest.raises(SparkSqlError, match=message):
         options.validate(dict(PARAMS, **change))
+
+
+HIVE = dict(PARAMS, catalog_type='hive', catalog_uri='thrift://127.0.0.1:9083', warehouse='s3://wh/warehouse/',
+            client_id=None, client_secret=None, realm=None)
+
+
+def test_spark_conf_hive_session_catalog_on_the_metastore():
+    options.validate(HIVE)
+    conf = options.spark_conf(HIVE)
+    # Spark's own session catalog is Iceberg's SparkSessionCatalog on the metastore: the seed's two-part names.
+    assert 'spark.sql.defaultCatalog' not in conf
+    assert conf['spark.sql.catalogImplementation'] == 'hive'
+    assert conf['spark.hadoop.hive.metastore.uris'] == 'thrift://127.0.0.1:9083'
+    assert conf['spark.sql.catalog.spark_catalog'] == 'org.apache.iceberg.spark.SparkSessionCatalog'
+    assert conf['spark.sql.catalog.spark_catalog.type'] == 'hive'
+    assert conf['spark.sql.catalog.spark_catalog.uri'] == 'thrift://127.0.0.1:9083'
+    assert conf['spark.sql.catalog.spark_catalog.io-impl'] == 'org.apache.iceberg.aws.s3.S3FileIO'
+    assert conf['spark.sql.catalog.spark_catalog.s3.secret-access-key'] == 'sk'
+    # The named Iceberg catalog reaches the same metastore (CALL iceberg.system... as on Polaris).
+    assert conf['spark.sql.catalog.iceberg'] == 'org.apache.iceberg.spark.SparkCatalog'
+    assert conf['spark.sql.catalog.iceberg.type'] == 'hive'
+    # Databases are created under the warehouse, through S3A on the same endpoint (signature V2 for RGW 16).
+    assert conf['spark.sql.warehouse.dir'] == 's3://wh/warehouse'
+    assert conf['spark.hadoop.fs.s3.impl'] == 'org.apache.hadoop.fs.s3a.S3AFileSystem'
+    assert conf['spark.hadoop.fs.s3a.endpoint'] == 'http://127.0.0.1:7480'
+    assert conf['spark.hadoop.fs.s3a.connection.ssl.enabled'] == 'false'
+    assert conf['spark.hadoop.fs.s3a.signing-algorithm'] == 'S3SignerType'
+    assert conf['spark.hadoop.fs.s3a.secret.key'] == 'sk'
+    assert conf['spark.jars.packages'].split(',')[-2:] == ['org.apache.hadoop:hadoop-aws:3.3.4',
+                                                           'com.amazonaws:aws-java-sdk-bundle:1.12.262']
+    # Spark redacts every secret-looking key of that configuration in its logs.
+    import re
+    regex = re.compile(conf['spark.redaction.regex'])
+    assert all(regex.search(key) for key, value in conf.items() if value in ('sk', 'ak'))
+
+
+def test_rest_sessions_get_no_hadoop_aws():
+    assert 'hadoop-aws' not in options.spark_conf(PARAMS)['spark.jars.packages']
+    assert 'spark.sql.catalogImplementation' not in options.spark_conf(PARAMS)
+
+
+def test_describe_spark_error_metastore_down():
+    text = ('An error occurred while calling o67.sql.\n: org.apache.spark.sql.AnalysisException: '
+            'java.lang.RuntimeException: Unable to instantiate org.apache.hadoop.hive.ql.metadata.SessionHiveMetaStoreClient'
+            '\n\tat org.apache.spark.sql.hive.HiveExternalCatalog.withClient(HiveExternalCatalog.scala:111)\n'
+            'Caused by: MetaException(message:Could not connect to meta store using any of the URIs provided.)')
+    line = errors.describe_spark_error(text, 1, 'thrift://127.0.0.1:9', '/l.log')
+    assert line.startswith('statement 1 failed: ')
+    assert 'Spark could not reach the Hive metastore at thrift://127.0.0.1:9; check catalog_uri (thrift://HOST:PORT)' in line
+    assert '\n' not in line and '\tat ' not in line
