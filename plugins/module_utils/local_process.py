@@ -115,6 +115,13 @@ def rss_mib(pid):
     return None
 
 
+def service_status(name, pid, endpoint, healthy):
+    """The status record of a service the stack started (Polaris, the Hive Metastore, the Spark Thrift Server):
+    healthy() is asked only while its process runs."""
+    return dict(name=name, running=pid is not None, healthy=bool(pid is not None and healthy()), pid=pid,
+                rss_mib=rss_mib(pid) if pid else None, endpoint=endpoint, version=None)
+
+
 def _listening_inodes(port):
     inodes = set()
     for table in ('/proc/net/tcp', '/proc/net/tcp6'):

@@ -32,7 +32,7 @@ from ansible_collections.dataplatform.lakehouse.plugins.module_utils.hive.site i
     LOG4J2_PROPERTIES, metastore_properties, site_xml,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import (
-    StackError, ensure_port_free, live_pid_in, read_json_file, remove_stale_pid_file, rss_mib, run, spawn, await_start,
+    StackError, ensure_port_free, live_pid_in, read_json_file, remove_stale_pid_file, service_status, run, spawn, await_start,
     stop_by_pid_file, write_private_file,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_postgresql import (
@@ -208,12 +208,7 @@ class HiveMetastoreService(object):
 
     # -- API ---------------------------------------------------------------------------------------------
     def status(self):
-        pid = self._pid()
-        result = dict(name=self.name, running=pid is not None, healthy=False, pid=pid,
-                      rss_mib=rss_mib(pid) if pid else None, endpoint=self.uri, version=None)
-        if pid:
-            result['healthy'] = self.healthy()
-        return result
+        return service_status(self.name, self._pid(), self.uri, self.healthy)
 
     def settings(self):
         """What a running metastore must have been started with: a change (heap, version, port, or the generated

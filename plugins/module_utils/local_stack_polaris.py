@@ -20,7 +20,7 @@ import re
 import secrets
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import (
-    StackError, ensure_port_free, live_pid_in, read_json_file, remove_stale_pid_file, rss_mib, spawn, await_start,
+    StackError, ensure_port_free, live_pid_in, read_json_file, remove_stale_pid_file, service_status, spawn, await_start,
     stop_by_pid_file, tail, wait_until, write_private_file,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_stack_postgresql import sql_literal
@@ -111,12 +111,7 @@ class PolarisService(object):
         return self.ready() and self.token() is not None
 
     def status(self):
-        pid = self._pid()
-        result = dict(name=self.name, running=pid is not None, healthy=False, pid=pid,
-                      rss_mib=rss_mib(pid) if pid else None, endpoint=self.base_uri + '/api/catalog', version=None)
-        if pid:
-            result['healthy'] = self.healthy()
-        return result
+        return service_status(self.name, self._pid(), self.base_uri + '/api/catalog', self.healthy)
 
     def _java(self):
         java = os.path.join(self.java_home or '', 'bin', 'java')

@@ -29,7 +29,7 @@ import sys
 
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.hive.hiveserver2 import open_and_close_session
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.local_process import (
-    StackError, await_start, ensure_port_free, live_pid_in, read_json_file, remove_stale_pid_file, rss_mib, run,
+    StackError, await_start, ensure_port_free, live_pid_in, read_json_file, remove_stale_pid_file, service_status, run,
     spawn, stop_by_pid_file, write_private_file,
 )
 from ansible_collections.dataplatform.lakehouse.plugins.module_utils.spark.options import (
@@ -186,12 +186,7 @@ class SparkThriftServerService(object):
 
     # -- API ---------------------------------------------------------------------------------------------
     def status(self):
-        pid = self._pid()
-        result = dict(name=self.name, running=pid is not None, healthy=False, pid=pid,
-                      rss_mib=rss_mib(pid) if pid else None, endpoint=self.jdbc_url, version=None)
-        if pid:
-            result['healthy'] = self.healthy()
-        return result
+        return service_status(self.name, self._pid(), self.jdbc_url, self.healthy)
 
     def settings(self):
         text = properties_text(self.spark_conf()) + '\n'.join(self.jars())

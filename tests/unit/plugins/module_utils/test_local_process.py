@@ -82,3 +82,14 @@ def test_tail_and_wait_until(tmp_path):
     assert not value and elapsed >= 0.2
     value, elapsed = lp.wait_until(lambda: False, 10, interval=0.05, alive=lambda: False)
     assert elapsed < 1
+
+
+def test_service_status_asks_health_only_of_a_running_process():
+    def must_not_be_asked():
+        raise AssertionError('healthy() asked without a process')
+
+    stopped = lp.service_status('hive_metastore', None, 'thrift://127.0.0.1:9083', must_not_be_asked)
+    assert stopped == dict(name='hive_metastore', running=False, healthy=False, pid=None, rss_mib=None,
+                           endpoint='thrift://127.0.0.1:9083', version=None)
+    running = lp.service_status('polaris', os.getpid(), 'http://127.0.0.1:8181/api/catalog', lambda: True)
+    assert running['running'] and running['healthy'] and running['rss_mib'] > 0
