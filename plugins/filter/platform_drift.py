@@ -116,6 +116,13 @@ def _recommended_drift(expected, actual):
     return lines
 
 
+def _presence_drift(label, want, got):
+    """(drift line or None, compare further): one recorded as present must exist, one recorded as missing must not."""
+    if want.get('exists', True):
+        return (None, True) if got.get('exists') else ('%s is missing' % label, False)
+    return ('%s exists now (it was recorded as missing)' % label if got.get('exists') else None), False
+
+
 def s3_drift(expected, actual):
     lines = _scalar_drift('s3', expected, actual, ('endpoint_url', 'region', 'server'))
     buckets = actual.get('buckets') or {}
@@ -123,12 +130,9 @@ def s3_drift(expected, actual):
         want = expected['buckets'][name] or {}
         got = buckets.get(name) or {'exists': False}
         label = 's3 bucket %s' % name
-        if want.get('exists', True) and not got.get('exists'):
-            lines.append('%s is missing' % label)
-            continue
-        if not want.get('exists', True):
-            if got.get('exists'):
-                lines.append('%s exists now (it was recorded as missing)' % label)
+        line, further = _presence_drift(label, want, got)
+        lines.extend([line] if line else [])
+        if not further:
             continue
         if 'versioning' in want and want['versioning'] != got.get('versioning'):
             lines.append(_changed(label, 'versioning', got.get('versioning'), want['versioning']))
@@ -208,12 +212,9 @@ def catalog_drift(expected, actual):
     for ns in sorted(expected.get('namespaces') or {}):
         want = expected['namespaces'][ns] or {}
         got = namespaces.get(ns) or {'exists': False}
-        if want.get('exists', True) and not got.get('exists'):
-            lines.append('namespace %s is missing' % ns)
-            continue
-        if not want.get('exists', True):
-            if got.get('exists'):
-                lines.append('namespace %s exists now (it was recorded as missing)' % ns)
+        line, further = _presence_drift('namespace %s' % ns, want, got)
+        lines.extend([line] if line else [])
+        if not further:
             continue
         if 'properties' in want:
             lines.extend(_dict_drift('namespace %s' % ns, 'property', want['properties'], got.get('properties')))
@@ -337,12 +338,9 @@ def hive_metastore_drift(expected, actual):
     for db in sorted(expected.get('databases') or {}):
         want = expected['databases'][db] or {}
         got = databases.get(db) or {'exists': False}
-        if want.get('exists', True) and not got.get('exists'):
-            lines.append('hive metastore database %s is missing' % db)
-            continue
-        if not want.get('exists', True):
-            if got.get('exists'):
-                lines.append('hive metastore database %s exists now (it was recorded as missing)' % db)
+        line, further = _presence_drift('hive metastore database %s' % db, want, got)
+        lines.extend([line] if line else [])
+        if not further:
             continue
         tables = got.get('tables') or {}
         for name in sorted(want.get('tables') or {}):

@@ -136,9 +136,15 @@ class _Connection(object):
         self.sock.close()
 
 
-def open_and_close_session(host, port, user='anonymous', password='anonymous', timeout=10.0):
+# Not a credential: the stack's Thrift Server runs with authentication NONE, which takes any user and password, but
+# the PLAIN SASL exchange (what beeline does too) needs a non-empty password to send.
+ANONYMOUS_PLAIN_PASSWORD = 'anonymous'  # nosec
+
+
+def open_and_close_session(host, port, user='anonymous', password=None, timeout=10.0):
     """Open a HiveServer2 session and close it; returns the server's protocol version. Raises HiveServer2Error
-    (or socket.error when nothing listens)."""
+    (or socket.error when nothing listens). Without a password: ANONYMOUS_PLAIN_PASSWORD (authentication NONE)."""
+    password = ANONYMOUS_PLAIN_PASSWORD if password is None else password
     if THRIFT_IMPORT_ERROR:
         raise HiveServer2Error('The HiveServer2 check needs the thrift package (pyiceberg[hive], requirements.txt).')
     conn = _Connection(host, port, timeout)
